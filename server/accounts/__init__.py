@@ -1,0 +1,1 @@
+"""Logins, roles and the scope each role may see."""

@@ -1,0 +1,1 @@
+"""Projects, their teams and dated activities; check-in and check-out by QR."""

@@ -1,0 +1,1 @@
+"""The digital volunteer card, its signed QR codes, printed cards and star levels."""

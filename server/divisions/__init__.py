@@ -1,0 +1,1 @@
+"""The city's counties and townships, loaded from the national division codes."""

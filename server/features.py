@@ -1,0 +1,10 @@
+"""The feature routers the app mounts. A new feature adds its router here."""
+
+from litestar import Router
+
+
+def routers() -> list[Router]:
+    from server.accounts.controllers import router as accounts
+    from server.volunteers.controllers import router as volunteers
+
+    return [accounts, volunteers]

@@ -1,0 +1,1 @@
+"""Service hours: the counting rules and the append-only ledger they feed."""

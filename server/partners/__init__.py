@@ -1,0 +1,1 @@
+"""Partners that honour the card, their benefits, and the scans at their counters."""

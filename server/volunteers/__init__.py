@@ -1,0 +1,1 @@
+"""Registration, normalisation of what people type, and station approval."""
