@@ -8,7 +8,6 @@ from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
@@ -19,6 +18,7 @@ from sqlmodel import Session
 
 from server import i18n
 from server.accounts.auth import auth_middleware
+from server.accounts.sessions import LeanSessionConfig
 from server.db import Database, make_engine
 from server.errors import exception_handlers
 from server.logs import configure_logging
@@ -47,8 +47,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ],
         dependencies={"db": Provide(_db_session, sync_to_thread=False)},
         middleware=[
-            ServerSideSessionConfig(
+            LeanSessionConfig(
                 store="sessions",
+                exclude=["^/static/", "^/healthz"],
                 max_age=14 * 24 * 3600,
                 samesite="lax",
                 secure=settings.is_production,

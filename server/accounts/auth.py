@@ -21,7 +21,7 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
     """Put the logged-in `User` (or None) on `request.user`."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
             scope["user"] = await anyio.to_thread.run_sync(_load_user, scope)
         await app(scope, receive, send)
 
@@ -29,7 +29,9 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
 
 
 def _load_user(scope: Scope) -> User | None:
-    session = scope.get("session") or {}
+    session = scope.get("session")
+    if not isinstance(session, dict):
+        return None
     user_id = session.get(SESSION_USER_KEY)
     if not isinstance(user_id, int):
         return None
