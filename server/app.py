@@ -83,7 +83,9 @@ def _stores(settings: Settings) -> dict[str, Store]:
         return {name: MemoryStore() for name in names}
     from litestar.stores.redis import RedisStore
 
-    root = RedisStore.with_client(url=settings.redis_url)
+    root = RedisStore.with_client(
+        url=settings.redis_url, namespace=settings.redis_namespace
+    )
     return {name: root.with_namespace(name) for name in names}
 
 

@@ -40,6 +40,12 @@ class Settings:
         "Redis URL for shared sessions and rate limits across app processes; "
         "empty keeps them in this process's memory.",
     )
+    redis_namespace: str = setting(
+        "REDIS_NAMESPACE",
+        "volunteer",
+        "Prefix of every key the app keeps in Redis, so that several deployments "
+        "(or test runs) can share one Redis.",
+    )
     secret_key: str = setting(
         "SECRET_KEY",
         PLACEHOLDER_SECRET,
