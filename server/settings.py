@@ -120,6 +120,22 @@ class Settings:
         300,
         "How long a phone card's code is accepted after it was shown.",
     )
+    sync_clock_flag_seconds: int = setting(
+        "SYNC_CLOCK_FLAG_SECONDS",
+        300,
+        "A phone whose clock is off by more than this many seconds has its synced "
+        "records flagged for the station's review (times are corrected anyway).",
+    )
+    sync_photo_max_bytes: int = setting(
+        "SYNC_PHOTO_MAX_BYTES",
+        512 * 1024,
+        "Largest home-visit photo a phone may send, in bytes after decoding.",
+    )
+    sync_cursor_max_age_days: int = setting(
+        "SYNC_CURSOR_MAX_AGE_DAYS",
+        7,
+        "A phone's sync cursor older than this forces a full pull of its data.",
+    )
     port: int = setting("PORT", 8000, "Port that `make run` serves on.")
     log_format: str = setting(
         "LOG_FORMAT",
