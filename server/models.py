@@ -8,8 +8,11 @@ from server.cards.models import Certification, PrintedCard
 from server.divisions.models import Division
 from server.ledger.models import LedgerEntry, LedgerReview
 from server.partners.models import Benefit, BenefitUse, Partner, Verification
+from server.recipients.models import Recipient
 from server.stations.models import Community, Station
+from server.visits.models import Visit, VisitPhoto, VisitVolunteer
 from server.volunteers.models import Volunteer, VolunteerPhoto
+from sync.models import Device, SyncCredit, SyncFlag, SyncRecord
 
 metadata = SQLModel.metadata
 
@@ -20,16 +23,24 @@ __all__ = [
     "Certification",
     "CheckIn",
     "Community",
+    "Device",
     "Division",
     "LedgerEntry",
     "LedgerReview",
     "Partner",
     "PrintedCard",
     "Project",
+    "Recipient",
     "Station",
+    "SyncCredit",
+    "SyncFlag",
+    "SyncRecord",
     "Team",
     "User",
     "Verification",
+    "Visit",
+    "VisitPhoto",
+    "VisitVolunteer",
     "Volunteer",
     "VolunteerPhoto",
     "metadata",

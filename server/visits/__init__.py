@@ -1,0 +1,1 @@
+"""Home visits (入户走访) logged by captains, mostly offline and synced later."""
