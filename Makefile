@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 LOCALE := web/locale
 CATALOGUE := $(LOCALE)/zh_Hans/LC_MESSAGES/messages.po
 
-.PHONY: run setup test test-fast test-browser lint format messages bench clean
+.PHONY: run setup test test-fast test-browser lint format messages readme bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
@@ -64,3 +64,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts
+
+# Regenerate the settings table in README.md from server/settings.py.
+readme: $(STAMP)
+	$(BIN)/python -m tests.readme_settings
