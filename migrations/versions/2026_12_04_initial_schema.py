@@ -191,6 +191,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("created_at", server.db.UTCDateTime(), nullable=False),
+        sa.Column("consented_at", server.db.UTCDateTime(), nullable=True),
         sa.Column("decided_at", server.db.UTCDateTime(), nullable=True),
         sa.Column("decided_by", sa.Integer(), nullable=True),
         sa.Column(

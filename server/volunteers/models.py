@@ -45,6 +45,9 @@ class Volunteer(SQLModel, table=True):
     emergency_name: str = Field(max_length=100)
     emergency_mobile: str = Field(max_length=20)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the person ticked the consent box on the registration form; None for
+    # people registered another way (a spreadsheet, the demo) until they consent.
+    consented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: int | None = Field(default=None)
     rejection_reason: str = Field(default="", max_length=200)
