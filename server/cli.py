@@ -1,4 +1,6 @@
-"""Command line: `python -m server setup|migrate|divisions|demo|serve`."""
+"""Command line: `python -m server <command>` (setup, migrate, divisions, demo,
+close-checkouts, serve).
+"""
 
 import argparse
 import sys
@@ -15,6 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("divisions", help="load the city's counties and townships")
     commands.add_parser("demo", help="load made-up demo data (idempotent)")
     commands.add_parser("setup", help="migrate, load divisions, then demo data")
+    commands.add_parser(
+        "close-checkouts",
+        help="close check-ins left open at ended activities (held for review)",
+    )
     serve = commands.add_parser("serve", help="serve the app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int)
@@ -34,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         "divisions": [_divisions],
         "demo": [_demo],
         "setup": [_migrate, _divisions, _demo],
+        "close-checkouts": [_close_checkouts],
     }[args.command]
     for step in steps:
         step(engine, settings)
@@ -66,6 +73,17 @@ def _demo(engine, settings: Settings) -> None:
     with Session(engine) as db:
         created = load_demo(db, settings)
     print("demo data loaded" if created else "demo data already present")
+
+
+def _close_checkouts(engine, settings: Settings) -> None:
+    from sqlmodel import Session
+
+    from server.activities.service import close_forgotten_checkouts
+    from server.db import utcnow
+
+    with Session(engine) as db:
+        closed = close_forgotten_checkouts(db, utcnow(), settings)
+    print(f"forgotten check-outs closed: {closed}")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:

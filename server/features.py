@@ -6,6 +6,7 @@ from litestar import Router
 def routers() -> list[Router]:
     from server.accounts.controllers import router as accounts
     from server.activities.controllers import router as activities
+    from server.ledger.controllers import router as ledger
     from server.volunteers.controllers import router as volunteers
 
-    return [accounts, volunteers, activities]
+    return [accounts, volunteers, activities, ledger]

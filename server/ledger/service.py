@@ -7,6 +7,7 @@ ever credited twice, whichever activity or source it came from.
 """
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, select, update
@@ -14,6 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from server.accounts.models import STATION_STAFF, User
+from server.activities.models import Activity
 from server.errors import Conflict, DomainError, Forbidden, NotFound
 from server.i18n import _
 from server.ledger.counting import Interval, split_by_day, subtract, whole_minutes
@@ -21,6 +23,7 @@ from server.ledger.models import LedgerEntry, LedgerReview, ReviewDecision
 from server.logs import get_logger
 from server.settings import Settings
 from server.volunteers.models import Volunteer
+from server.web import PAGE_SIZE, Page
 
 log = get_logger(__name__)
 
@@ -287,6 +290,41 @@ def _check_reviewer(entry: LedgerEntry, reviewer: User) -> None:
     """Only the staff of the entry's own station review its hours."""
     if reviewer.role not in STATION_STAFF or reviewer.station_id != entry.station_id:
         raise Forbidden(_("Only this station's staff may review these hours."))
+
+
+# The review queue -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    """A pending entry with what a reviewer needs to recognise it."""
+
+    entry: LedgerEntry
+    volunteer_no: str | None
+    volunteer_name: str
+    activity_title: str | None
+
+
+def pending_entries(db: Session, station_id: int | None, number: int = 1) -> Page:
+    """The station's entries waiting for review, oldest day first, paginated."""
+    reviewed = exists().where(LedgerReview.entry_id == LedgerEntry.id)
+    where = (
+        LedgerEntry.station_id == station_id,
+        LedgerEntry.reverses_id.is_(None),
+        ~reviewed,
+    )
+    total = db.scalar(select(func.count()).select_from(LedgerEntry).where(*where))
+    query = (
+        select(LedgerEntry, Volunteer.volunteer_no, Volunteer.name, Activity.title)
+        .join(Volunteer, Volunteer.id == LedgerEntry.volunteer_id)
+        .outerjoin(Activity, Activity.id == LedgerEntry.activity_id)
+        .where(*where)
+        .order_by(LedgerEntry.service_date, LedgerEntry.started_at, LedgerEntry.id)
+        .offset((number - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    rows = [PendingRow(*row) for row in db.execute(query)]
+    return Page(rows, number, PAGE_SIZE, total or 0)
 
 
 # Totals ---------------------------------------------------------------------
