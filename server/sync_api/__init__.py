@@ -1,0 +1,1 @@
+"""The HTTP side of offline sync: the phone's push and pull, and the staff page."""

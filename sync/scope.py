@@ -1,0 +1,115 @@
+"""What one user may record and receive offline: their teams, the volunteers and
+recipients of those teams, and the activities they run or attend.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from server.accounts.models import Role, User
+from server.activities.models import Activity, Project, Team
+from server.recipients.models import Recipient
+from server.volunteers.models import RegistrationStatus, Volunteer
+
+ACTIVITIES_BEHIND = timedelta(days=1)
+ACTIVITIES_AHEAD = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    id: int
+    name: str
+    project_id: int
+    station_id: int
+    service_type: str
+
+
+@dataclass
+class Scope:
+    user: User
+    teams: dict[int, TeamInfo] = field(default_factory=dict)
+
+    @property
+    def is_captain(self) -> bool:
+        return self.user.role == Role.captain
+
+    @property
+    def station_ids(self) -> set[int]:
+        return {team.station_id for team in self.teams.values()}
+
+
+def load_scope(db: Session, user: User) -> Scope:
+    scope = Scope(user)
+    if user.role != Role.captain:
+        return scope
+    rows = db.execute(
+        select(Team.id, Team.name, Project.id, Project.station_id, Project.service_type)
+        .join(Project, Project.id == Team.project_id)
+        .where(Team.captain_user_id == user.id)
+        .order_by(Team.id)
+    )
+    for team_id, name, project_id, station_id, service_type in rows:
+        scope.teams[team_id] = TeamInfo(
+            team_id, name, project_id, station_id, service_type
+        )
+    return scope
+
+
+def team_volunteers_query(scope: Scope):
+    """Volunteers a captain may record at a visit or see on the phone.
+
+    There is no team-membership table yet (sign-ups and team rosters belong to a
+    feature not built yet), so a team's volunteers are, for now, the approved
+    volunteers of the team's station: the narrowest set the data can tell.
+    """
+    return select(Volunteer).where(
+        Volunteer.station_id.in_(sorted(scope.station_ids)),
+        Volunteer.status == RegistrationStatus.approved,
+        Volunteer.volunteer_no.is_not(None),
+    )
+
+
+def volunteers_by_number(
+    db: Session, scope: Scope, numbers: list[str]
+) -> dict[str, Volunteer]:
+    query = team_volunteers_query(scope).where(Volunteer.volunteer_no.in_(numbers))
+    return {v.volunteer_no: v for v in db.scalars(query)}
+
+
+def team_recipients_query(scope: Scope):
+    """Recipients assigned to the captain's teams whose consent is recorded."""
+    return select(Recipient).where(
+        Recipient.team_id.in_(sorted(scope.teams)),
+        Recipient.consent_recorded.is_(True),
+    )
+
+
+def scoped_activities_query(db: Session, scope: Scope, now: datetime):
+    """A captain's teams' activities, or a volunteer's station's, near `now`."""
+    window = (
+        Activity.ends_at >= now - ACTIVITIES_BEHIND,
+        Activity.starts_at <= now + ACTIVITIES_AHEAD,
+    )
+    if scope.is_captain:
+        projects = sorted(team.project_id for team in scope.teams.values())
+        where = Activity.project_id.in_(projects)
+    else:
+        station_id = _volunteer_station(db, scope.user)
+        where = Activity.station_id == station_id
+    return select(Activity).where(where, *window).order_by(Activity.starts_at)
+
+
+def captain_runs(scope: Scope, activity: Activity) -> bool:
+    """Whether the activity belongs to one of the captain's teams."""
+    return scope.is_captain and any(
+        team.project_id == activity.project_id for team in scope.teams.values()
+    )
+
+
+def _volunteer_station(db: Session, user: User) -> int | None:
+    if user.volunteer_id is None:
+        return user.station_id
+    volunteer = db.get(Volunteer, user.volunteer_id)
+    return volunteer.station_id if volunteer else user.station_id
