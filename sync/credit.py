@@ -158,7 +158,7 @@ def _inside(entry: LedgerEntry, wanted: list[Interval]) -> bool:
     return any(w.start <= entry.started_at and entry.ended_at <= w.end for w in wanted)
 
 
-def _live():
+def live_entry():
     """Entries that still count: positive, neither rejected nor reversed."""
     reversal = aliased(LedgerEntry)
     return and_(
@@ -179,7 +179,7 @@ def _live_entries(db: Session, origin: Origin) -> list[LedgerEntry]:
         .where(
             SyncCredit.origin == origin.key,
             SyncCredit.volunteer_id == origin.volunteer_id,
-            _live(),
+            live_entry(),
         )
     )
     return list(db.scalars(query))
@@ -222,7 +222,7 @@ def _flag_shortfall(
     if not wanted:
         return
     covering = select(LedgerEntry.started_at, LedgerEntry.ended_at).where(
-        LedgerEntry.volunteer_id == origin.volunteer_id, _live()
+        LedgerEntry.volunteer_id == origin.volunteer_id, live_entry()
     )
     if origin.activity_id is not None:
         # Any scan entry of this activity covers it, online check-outs included.

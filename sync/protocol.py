@@ -134,6 +134,8 @@ def read_record(raw: Any) -> Incoming | None:
     record = Incoming(id=raw["id"].lower())
     try:
         record.seq = _seq(raw.get("seq"))
+        if "made_at" not in raw:
+            raise _malformed()
         record.made_at = parse_time(raw.get("made_at"))
         record.kind, record.op = _kind_and_op(raw.get("kind"), raw.get("op"))
         payload = raw.get("payload")

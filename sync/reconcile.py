@@ -142,7 +142,7 @@ def push(
     run = Run(
         db, settings, user, batch.device_id, now, clock_offset(batch.sent_at, now)
     )
-    _in_transaction(run, lambda: _claim_device(run, measured, flagged), touch=False)
+    _in_transaction(run, lambda: _claim_device(run, measured, flagged))
 
     answers: list[Answer | None] = []
     readable: list[tuple[int, Incoming]] = []

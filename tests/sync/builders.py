@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from server.accounts.models import Role, User
@@ -40,7 +41,7 @@ def make_field(db: Session, *, volunteers: int = 3, recipients: int = 2) -> Fiel
     station = make_station(db)
     captain = make_user(db, Role.captain, station_id=station.id)
     activity = make_activity(db, station, starts_at=T0, hours=4, captain=captain)
-    team = db.query(Team).filter(Team.project_id == activity.project_id).one()
+    team = db.scalars(select(Team).where(Team.project_id == activity.project_id)).one()
     people = [make_volunteer(db, station, with_login=True) for _ in range(volunteers)]
     served = []
     for n in range(recipients):
@@ -116,3 +117,49 @@ class Phone:
             "sent_at": self.clock(sent),
             "records": records,
         }
+
+
+def send(db: Session, user: User, phone: Phone, records: list[dict], **kwargs) -> dict:
+    """Push `records` from `phone` as `user`; the answers keyed by record id."""
+    from server.settings import Settings
+    from sync.protocol import read_batch
+    from sync.reconcile import push
+
+    settings = kwargs.pop("settings", None) or Settings.from_env({}, environment="test")
+    sent = kwargs.pop("sent", NOW)
+    now = kwargs.pop("now", sent)
+    result = push(db, user, read_batch(phone.batch(records, sent)), settings, now=now)
+    return {answer.id: answer.as_dict() for answer in result.answers}
+
+
+def live_minutes(db: Session, fld: Field) -> dict[tuple[int, object], int]:
+    """Minutes that count (pending or confirmed, not withdrawn) for the field's
+    volunteers, by volunteer and day. Scoped to the field because on SQLite a test's
+    commits are real (see the report on tests/conftest.py), so other tests' rows
+    may be there."""
+    from sqlalchemy import func
+
+    from server.ledger.models import LedgerEntry
+    from sync.credit import live_entry
+
+    rows = db.execute(
+        select(
+            LedgerEntry.volunteer_id,
+            LedgerEntry.service_date,
+            func.sum(LedgerEntry.minutes),
+        )
+        .where(live_entry(), LedgerEntry.volunteer_id.in_(ids(fld)))
+        .group_by(LedgerEntry.volunteer_id, LedgerEntry.service_date)
+    )
+    return {(v, d): int(m) for v, d, m in rows if m}
+
+
+def ids(fld: Field) -> list[int]:
+    return [v.id for v in fld.volunteers]
+
+
+def entries(db: Session, fld: Field) -> list:
+    from server.ledger.models import LedgerEntry
+
+    query = select(LedgerEntry).where(LedgerEntry.volunteer_id.in_(ids(fld)))
+    return list(db.scalars(query.order_by(LedgerEntry.id)))
