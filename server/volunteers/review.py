@@ -152,7 +152,9 @@ def next_volunteer_no(db: Session, county_code: str) -> str:
     # A range on the unique index rather than LIKE, which PostgreSQL cannot use
     # under a non-C collation.
     query = select(func.max(Volunteer.volunteer_no)).where(
-        Volunteer.volunteer_no >= low, Volunteer.volunteer_no <= high
+        Volunteer.volunteer_no >= low,
+        Volunteer.volunteer_no <= high,
+        func.length(Volunteer.volunteer_no) == len(low),
     )
     highest = db.exec(query).one()
     sequence = int(highest[len(county_code) :]) + 1 if highest else 1
