@@ -18,13 +18,16 @@ from sqlmodel import Session, select
 from server.accounts.models import Role, User
 from server.accounts.passwords import hash_password
 from server.activities.models import Activity, CheckIn, Project, Team
-from server.cards.models import Certification
+from server.cards.certification import certify
 from server.db import utcnow
-from server.ledger.models import LedgerEntry, LedgerReview
+from server.ledger.counting import Interval
+from server.ledger.models import HourSource, LedgerEntry
+from server.ledger.service import confirm, record_service
 from server.partners.models import Benefit, Partner
 from server.settings import Settings
 from server.stations.models import Community, Station
 from server.volunteers.models import RegistrationStatus, Volunteer, VolunteerPhoto
+from server.volunteers.review import next_volunteer_no
 
 DEMO_PASSWORD = "demo1234"
 RUNNING_TITLE = "示例活动：社区便民服务日"
@@ -94,11 +97,10 @@ def _create(db: Session, settings: Settings) -> None:
         "office", "示例市文明办", Role.office_admin, division_code=settings.city_code
     )
 
-    numbers = _VolunteerNumbers()
     people = {}
     for person in [VOLUNTEER, CAPTAIN, *HELPERS, *PENDING]:
         station = stations[person.station]
-        volunteer = _volunteer(db, person, station, numbers)
+        volunteer = _volunteer(db, person, station)
         role = Role.captain if person is CAPTAIN else Role.volunteer
         user = login.volunteer(person, volunteer, role)
         people[person.n] = (volunteer, user)
@@ -109,11 +111,12 @@ def _create(db: Session, settings: Settings) -> None:
 
     now = utcnow()
     volunteer, captain = people[VOLUNTEER.n][0], people[CAPTAIN.n][0]
-    _history(db, team_project, [volunteer, captain], head, tz, now)
+    _history(db, team_project, [volunteer, captain], head, settings, now)
     helpers = [people[p.n][0] for p in HELPERS if p.station == 0]
-    _pending_hours(db, team_project, [captain, *helpers], tz, now)
+    _pending_hours(db, team_project, [captain, *helpers], settings, now)
     _future(db, team_project, tz, now)
-    db.add(Certification(volunteer_id=volunteer.id, level=1, certified_by=office.id))
+    # The office certifies the level the volunteer's confirmed hours reached.
+    certify(db, settings, office, [volunteer.id])
 
     _partner(db, login, tz, now)
     db.flush()
@@ -148,17 +151,6 @@ class _LoginMaker:
         )
 
 
-class _VolunteerNumbers:
-    """County code + a 6-digit sequence per county: 530802000001."""
-
-    def __init__(self) -> None:
-        self.issued: dict[str, int] = {}
-
-    def next(self, county: str) -> str:
-        self.issued[county] = self.issued.get(county, 0) + 1
-        return f"{county}{self.issued[county]:06d}"
-
-
 def _station(db: Session, demo: DemoStation) -> Station:
     community = Community(name=demo.community, township_code=demo.township)
     db.add(community)
@@ -174,11 +166,11 @@ def _station(db: Session, demo: DemoStation) -> Station:
     return station
 
 
-def _volunteer(
-    db: Session, person: DemoPerson, station: Station, numbers: _VolunteerNumbers
-) -> Volunteer:
+def _volunteer(db: Session, person: DemoPerson, station: Station) -> Volunteer:
+    # Numbered the way approval numbers them: county code + 6-digit sequence.
+    number = next_volunteer_no(db, station.county_code) if person.approved else None
     volunteer = Volunteer(
-        volunteer_no=numbers.next(station.county_code) if person.approved else None,
+        volunteer_no=number,
         status=(
             RegistrationStatus.approved
             if person.approved
@@ -277,54 +269,48 @@ def _history(
     project: Project,
     volunteers: list[Volunteer],
     head: User,
-    tz: ZoneInfo,
+    settings: Settings,
     now: datetime,
 ) -> None:
     """Confirmed hours: weekly visits over the past eight weeks (32 hours each), and
     for the first volunteer 100 back-filled hours from the year before, enough for
     one star and, whatever the day, the benefit card.
     """
+    tz = ZoneInfo(settings.timezone)
+    entries = []
     for week in range(1, 9):
         start = _local_morning(now, week * 7, tz)
         activity = _activity(db, project, "示例活动：上门陪伴空巢老人", start, 4)
         for volunteer in volunteers:
-            entry = _scan_entry(db, activity, volunteer, tz)
-            db.add(
-                LedgerReview(
-                    entry_id=entry.id, decision="confirmed", reviewed_by=head.id
-                )
-            )
+            entries += _scanned(db, activity, volunteer, settings)
 
     for fortnight in range(25):
         start = _local_morning(now, 400 + fortnight * 14, tz)
-        entry = _entry(
+        entries += record_service(
             db,
-            volunteers[0],
-            project.station_id,
-            None,
-            start,
-            start + timedelta(hours=4),
-            tz,
-            source="backfill",
+            volunteer_id=volunteers[0].id,
+            station_id=project.station_id,
+            interval=Interval(start, start + timedelta(hours=4)),
+            source=HourSource.backfill,
             content="示例：往年入户陪伴（补录）",
+            recorded_by=head.id,
+            settings=settings,
         )
-        db.add(
-            LedgerReview(entry_id=entry.id, decision="confirmed", reviewed_by=head.id)
-        )
+    confirm(db, [entry.id for entry in entries], head)
 
 
 def _pending_hours(
     db: Session,
     project: Project,
     volunteers: list[Volunteer],
-    tz: ZoneInfo,
+    settings: Settings,
     now: datetime,
 ) -> None:
     """Yesterday's activity: scanned hours that wait for the station head."""
-    start = _local_morning(now, 1, tz)
+    start = _local_morning(now, 1, ZoneInfo(settings.timezone))
     activity = _activity(db, project, "示例活动：社区环境清洁", start, 3)
     for volunteer in volunteers:
-        _scan_entry(db, activity, volunteer, tz)
+        _scanned(db, activity, volunteer, settings)
 
 
 def _future(db: Session, project: Project, tz: ZoneInfo, now: datetime) -> None:
@@ -338,10 +324,10 @@ def _future(db: Session, project: Project, tz: ZoneInfo, now: datetime) -> None:
         )
 
 
-def _scan_entry(
-    db: Session, activity: Activity, volunteer: Volunteer, tz: ZoneInfo
-) -> LedgerEntry:
-    """A check-in and check-out at the activity's start and end, and their entry."""
+def _scanned(
+    db: Session, activity: Activity, volunteer: Volunteer, settings: Settings
+) -> list[LedgerEntry]:
+    """A check-in and check-out at the activity's start and end, credited pending."""
     for kind, at in (("in", activity.starts_at), ("out", activity.ends_at)):
         db.add(
             CheckIn(
@@ -352,47 +338,16 @@ def _scan_entry(
                 source="activity_qr",
             )
         )
-    return _entry(
+    return record_service(
         db,
-        volunteer,
-        activity.station_id,
-        activity.id,
-        activity.starts_at,
-        activity.ends_at,
-        tz,
-        source="scan",
-        content=activity.title,
-    )
-
-
-def _entry(
-    db: Session,
-    volunteer: Volunteer,
-    station_id: int,
-    activity_id: int | None,
-    started_at: datetime,
-    ended_at: datetime,
-    tz: ZoneInfo,
-    *,
-    source: str,
-    content: str,
-) -> LedgerEntry:
-    day = started_at.astimezone(tz).date()
-    entry = LedgerEntry(
         volunteer_id=volunteer.id,
-        station_id=station_id,
-        activity_id=activity_id,
-        source=source,
-        service_date=day,
-        service_year=day.year,
-        minutes=int((ended_at - started_at).total_seconds() // 60),
-        started_at=started_at,
-        ended_at=ended_at,
-        content=content,
+        station_id=activity.station_id,
+        interval=Interval(activity.starts_at, activity.ends_at),
+        source=HourSource.scan,
+        activity_id=activity.id,
+        content=activity.title,
+        settings=settings,
     )
-    db.add(entry)
-    db.flush()
-    return entry
 
 
 def _partner(db: Session, login: _LoginMaker, tz: ZoneInfo, now: datetime) -> None:
