@@ -17,9 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("divisions", help="load the city's counties and townships")
     commands.add_parser("demo", help="load made-up demo data (idempotent)")
     commands.add_parser("setup", help="migrate, load divisions, then demo data")
-    commands.add_parser(
+    close = commands.add_parser(
         "close-checkouts",
         help="close check-ins left open at ended activities (held for review)",
+    )
+    close.add_argument(
+        "--all", action="store_true", help="look at all activities, not 30 days"
     )
     serve = commands.add_parser("serve", help="serve the app with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
@@ -35,12 +38,13 @@ def main(argv: list[str] | None = None) -> int:
             parents=True, exist_ok=True
         )
     engine = make_engine(settings.database_url)
+    if args.command == "close-checkouts":
+        return _close_checkouts(engine, settings, everything=args.all)
     steps = {
         "migrate": [_migrate],
         "divisions": [_divisions],
         "demo": [_demo],
         "setup": [_migrate, _divisions, _demo],
-        "close-checkouts": [_close_checkouts],
     }[args.command]
     for step in steps:
         step(engine, settings)
@@ -75,15 +79,20 @@ def _demo(engine, settings: Settings) -> None:
     print("demo data loaded" if created else "demo data already present")
 
 
-def _close_checkouts(engine, settings: Settings) -> None:
+def _close_checkouts(engine, settings: Settings, *, everything: bool) -> int:
     from sqlmodel import Session
 
-    from server.activities.service import close_forgotten_checkouts
+    from server.activities.service import (
+        FORGOTTEN_LOOKBACK,
+        close_forgotten_checkouts,
+    )
     from server.db import utcnow
 
+    lookback = None if everything else FORGOTTEN_LOOKBACK
     with Session(engine) as db:
-        closed = close_forgotten_checkouts(db, utcnow(), settings)
+        closed = close_forgotten_checkouts(db, utcnow(), settings, lookback=lookback)
     print(f"forgotten check-outs closed: {closed}")
+    return 0
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -300,6 +300,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_activity_station_starts", ["station_id", "starts_at"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_activity_ends_at"), ["ends_at"], unique=False
+        )
 
     op.create_table(
         "printedcard",
@@ -496,6 +499,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_ledgerentry_station_id"), ["station_id"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_ledgerentry_reverses_id"), ["reverses_id"], unique=False
+        )
 
     op.create_table(
         "team",
@@ -599,6 +605,7 @@ def downgrade() -> None:
 
     op.drop_table("team")
     with op.batch_alter_table("ledgerentry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledgerentry_reverses_id"))
         batch_op.drop_index(batch_op.f("ix_ledgerentry_station_id"))
         batch_op.drop_index(batch_op.f("ix_ledgerentry_activity_id"))
         batch_op.drop_index("ix_ledger_volunteer_year")
@@ -623,6 +630,7 @@ def downgrade() -> None:
 
     op.drop_table("printedcard")
     with op.batch_alter_table("activity", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_activity_ends_at"))
         batch_op.drop_index("ix_activity_station_starts")
         batch_op.drop_index(batch_op.f("ix_activity_project_id"))
 

@@ -55,7 +55,8 @@ class Activity(SQLModel, table=True):
     title: str = Field(max_length=100)
     place: str = Field(max_length=200)
     starts_at: datetime = Field(sa_type=UTCDateTime)
-    ends_at: datetime = Field(sa_type=UTCDateTime)
+    # Indexed for closing forgotten check-outs of recently ended activities.
+    ends_at: datetime = Field(sa_type=UTCDateTime, index=True)
     capacity: int = Field(default=20)
 
 

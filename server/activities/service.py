@@ -29,6 +29,9 @@ log = get_logger(__name__)
 
 # Stored in the entry's note; the hours page shows it translated.
 FORGOTTEN_CHECKOUT_NOTE = "No check-out: closed at the activity's scheduled end."
+# The daily job and every visit to the hours page close forgotten check-outs, so
+# looking further back than this only rereads history; `lookback=None` does it all.
+FORGOTTEN_LOOKBACK = timedelta(days=30)
 
 
 class CheckSource:
@@ -323,8 +326,10 @@ def close_forgotten_checkouts(
     settings: Settings,
     *,
     station_id: int | None = None,
+    lookback: timedelta | None = FORGOTTEN_LOOKBACK,
 ) -> int:
-    """Close every check-in left open at an activity that ended (plus grace).
+    """Close every check-in left open at an activity that ended (plus grace) within
+    `lookback`.
 
     Each is checked out at the activity's scheduled end; its minutes are written
     flagged `needs_review`, so they count for nothing until a leader confirms them
@@ -342,6 +347,8 @@ def close_forgotten_checkouts(
     )
     if station_id is not None:
         query = query.where(Activity.station_id == station_id)
+    if lookback is not None:
+        query = query.where(Activity.ends_at >= now - lookback)
     pairs = db.execute(query).all()
 
     closed = 0

@@ -35,7 +35,9 @@ class LedgerEntry(SQLModel, table=True):
     content: str = Field(default="", max_length=300)
     needs_review: bool = Field(default=False)
     note: str = Field(default="", max_length=300)
-    reverses_id: int | None = Field(default=None, foreign_key="ledgerentry.id")
+    reverses_id: int | None = Field(
+        default=None, foreign_key="ledgerentry.id", index=True
+    )
     recorded_by: int | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -1,5 +1,7 @@
 """Forgotten check-outs: closed at the activity's end, held until a leader confirms."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
@@ -13,9 +15,10 @@ from server.activities.service import (
     open_check_in,
 )
 from server.cli import main
+from server.db import utcnow
 from server.ledger.models import LedgerEntry
 from server.ledger.service import confirm, confirmed_minutes
-from tests.activities.conftest import local
+from tests.activities.conftest import SHANGHAI, local
 from tests.activities.pages import page
 from tests.conftest import ENGINES
 from tests.engines import fresh_database
@@ -82,6 +85,17 @@ def test_closing_twice_closes_once_and_skips_running_activities(db, scene, setti
     assert len(entries_of(db, scene.volunteer)) == 1
 
 
+def test_only_recent_activities_unless_asked(db, scene, settings):
+    checked_in(db, scene, settings, local(2026, 6, 1, 9, 0))
+    much_later = local(2026, 8, 1, 9, 0)
+
+    mine = {"station_id": scene.station.id}
+    assert close_forgotten_checkouts(db, much_later, settings, **mine) == 0
+    assert (
+        close_forgotten_checkouts(db, much_later, settings, lookback=None, **mine) == 1
+    )
+
+
 def test_station_filter(db, scene, settings):
     elsewhere = make_station(db)
     activity = make_activity(db, elsewhere, starts_at=local(2026, 6, 1, 9))
@@ -99,11 +113,13 @@ def test_station_filter(db, scene, settings):
 
 
 def test_hours_page_closes_and_marks_forgotten_checkouts(client, db, scene, settings):
-    scene.activity.starts_at = local(2026, 1, 5, 9, 0)  # long ago
-    scene.activity.ends_at = local(2026, 1, 5, 11, 0)
+    today = utcnow().astimezone(SHANGHAI).date()
+    yesterday = local(*(today - timedelta(days=1)).timetuple()[:3], 9, 0)
+    scene.activity.starts_at = yesterday
+    scene.activity.ends_at = yesterday + timedelta(hours=2)
     db.add(scene.activity)
     db.flush()
-    checked_in(db, scene, settings, local(2026, 1, 5, 9, 0))
+    checked_in(db, scene, settings, yesterday)
     make_user(db, Role.head, username="head-forgot", station_id=scene.station.id)
     client.login("head-forgot")
 
@@ -134,7 +150,9 @@ def test_cli_closes_forgotten_checkouts(real_engine, monkeypatch, capsys, settin
     monkeypatch.setenv("DATABASE_URL", real_engine.url.render_as_string(False))
     monkeypatch.setenv("APP_ENV", "test")
 
-    assert main(["close-checkouts"]) == 0
+    assert main(["close-checkouts"]) == 0  # March is long gone: nothing
+    assert "closed: 0" in capsys.readouterr().out
+    assert main(["close-checkouts", "--all"]) == 0
 
     assert "closed: 1" in capsys.readouterr().out
     with Session(real_engine) as db:
