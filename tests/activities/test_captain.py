@@ -23,7 +23,7 @@ def ids_listed(client, url="/captain") -> list[int]:
     shown = page(client.get(url).text)
     return [
         int(row.attrs["data-activity-id"])
-        for row in shown.find_all("tr", data_activity_id=True)
+        for row in shown.select("tr[data-activity-id]")
     ]
 
 
@@ -94,7 +94,7 @@ def test_captain_list_is_paginated(client, db, scene, clock, monkeypatch):
     )
     assert len(first) == 2 and len(second) == 2
     assert not set(first) & set(second)
-    assert page(client.get("/captain").text).by_id("page-next")
+    assert page(client.get("/captain").text).select_one("#page-next")
 
 
 def test_code_page_polls_and_its_png_decodes_to_the_link(
@@ -104,16 +104,16 @@ def test_code_page_polls_and_its_png_decodes_to_the_link(
     response = client.get(f"/activities/{scene.activity.id}/code")
     shown = page(response.text)
 
-    section = shown.by_id("activity-code")
+    section = shown.select_one("#activity-code")
     assert section.attrs["hx-trigger"] == "every 10s"
     assert section.attrs["hx-get"] == f"/activities/{scene.activity.id}/code"
-    link = shown.by_id("activity-link").text
+    link = shown.select_one("#activity-link").text
     assert urlsplit(link).path == "/checkin"
     token = parse_qs(urlsplit(link).query)["c"][0]
     assert verify_code(token, settings, clock.now).activity_id == scene.activity.id
     assert token == make_code(scene.activity.id, settings, clock.now)
 
-    png = client.get(shown.by_id("activity-qr").attrs["src"])
+    png = client.get(shown.select_one("#activity-qr").attrs["src"])
     assert png.headers["content-type"] == "image/png"
     assert "no-store" in png.headers["cache-control"]
     assert decoded(png.content) == link
@@ -122,7 +122,7 @@ def test_code_page_polls_and_its_png_decodes_to_the_link(
 def test_code_fragment_for_htmx_polling(client, scene, clock):
     client.login(scene.captain.username)
     url = f"/activities/{scene.activity.id}/code"
-    first = page(client.get(url).text).by_id("activity-link").text
+    first = page(client.get(url).text).select_one("#activity-link").text
     clock.advance(seconds=61)
 
     response = client.get(
@@ -132,8 +132,8 @@ def test_code_fragment_for_htmx_polling(client, scene, clock):
     assert "<html" not in response.text
     assert response.headers["vary"] == "HX-Request"
     fragment = page(response.text)
-    assert fragment.by_id("activity-qr")
-    assert fragment.by_id("activity-link").text != first
+    assert fragment.select_one("#activity-qr")
+    assert fragment.select_one("#activity-link").text != first
 
 
 def test_png_refuses_expired_and_other_activities_codes(
@@ -156,8 +156,8 @@ def test_every_png_decodes_to_exactly_the_url_meant(client, scene, clock, settin
     for minute in range(0, 120, 17):
         clock.set(2026, 6, 1, 9 + minute // 60, minute % 60, 30)
         shown = page(client.get(f"/activities/{scene.activity.id}/code").text)
-        link = shown.by_id("activity-link").text
-        png = client.get(shown.by_id("activity-qr").attrs["src"]).content
+        link = shown.select_one("#activity-link").text
+        png = client.get(shown.select_one("#activity-qr").attrs["src"]).content
         assert decoded(png) == link
         assert token_from(link) == make_code(scene.activity.id, settings, clock.now)
 
@@ -180,10 +180,10 @@ def test_detail_shows_who_is_in_and_who_left(client, db, scene, clock):
 
     shown = page(client.get(f"/activities/{scene.activity.id}").text)
 
-    rows = shown.by_id("attendance").find_all("tr", data_volunteer_id=True)
+    rows = shown.select_one("#attendance").select("tr[data-volunteer-id]")
     states = {int(r.attrs["data-volunteer-id"]): r.attrs["data-state"] for r in rows}
     assert states == {scene.volunteer.id: "in", gone.id: "out"}
     assert (
-        shown.by_id("show-code").attrs["href"]
+        shown.select_one("#show-code").attrs["href"]
         == f"/activities/{scene.activity.id}/code"
     )

@@ -26,7 +26,7 @@ def check(client, clock, settings, activity, kind):
     """Open the code's URL as the phone camera would, then press the button."""
     token = make_code(activity.id, settings, clock.now)
     shown = page(client.get("/checkin", params={"c": token}).text)
-    assert shown.by_id("checkin-submit").attrs["data-kind"] == kind
+    assert shown.select_one("#checkin-submit").attrs["data-kind"] == kind
     return client.submit("/checkin", {"c": token, "kind": kind})
 
 
@@ -50,7 +50,7 @@ def test_logged_out_volunteer_logs_in_and_comes_back_to_the_code(
     assert response.headers["location"] == url
 
     shown = page(client.get(url).text)
-    assert shown.by_id("checkin-submit").attrs["data-kind"] == "in"
+    assert shown.select_one("#checkin-submit").attrs["data-kind"] == "in"
 
 
 def test_check_in_then_out_writes_pending_hours(client, db, scene, clock, settings):
@@ -58,13 +58,13 @@ def test_check_in_then_out_writes_pending_hours(client, db, scene, clock, settin
     clock.set(2026, 6, 1, 9, 2, 30)
 
     done = page(check(client, clock, settings, scene.activity, "in").text)
-    assert done.by_id("checkin-done").attrs["data-kind"] == "in"
+    assert done.select_one("#checkin-done").attrs["data-kind"] == "in"
     assert entries_of(db, scene.volunteer) == []
 
     clock.set(2026, 6, 1, 10, 35, 10)
     done = page(check(client, clock, settings, scene.activity, "out").text)
 
-    assert done.by_id("checkin-done").attrs["data-kind"] == "out"
+    assert done.select_one("#checkin-done").attrs["data-kind"] == "out"
     (entry,) = entries_of(db, scene.volunteer)
     assert (entry.minutes, entry.source, entry.activity_id) == (
         92,
@@ -75,7 +75,7 @@ def test_check_in_then_out_writes_pending_hours(client, db, scene, clock, settin
     assert entry.ended_at == local(2026, 6, 1, 10, 35)
     assert (entry.station_id, entry.needs_review) == (scene.station.id, False)
     assert db.get(LedgerReview, entry.id) is None  # pending
-    assert done.by_id("checkin-done").attrs["data-minutes"] == "92"
+    assert done.select_one("#checkin-done").attrs["data-minutes"] == "92"
     kinds = db.scalars(
         select(CheckIn.kind).where(CheckIn.volunteer_id == scene.volunteer.id)
     ).all()
@@ -90,7 +90,7 @@ def test_time_outside_the_window_and_grace_is_clipped(
     response = client.get(
         f"/checkin?c={make_code(scene.activity.id, settings, clock.now)}"
     )
-    assert page(response.text).by_id("checkin-blocked")  # too early, before grace
+    assert page(response.text).select_one("#checkin-blocked")  # too early, before grace
 
     clock.set(2026, 6, 1, 8, 52)
     check(client, clock, settings, scene.activity, "in")
@@ -152,15 +152,15 @@ def test_second_check_in_and_lone_check_out_are_refused(
     response = client.submit("/checkin", {"c": token, "kind": "out"})
     assert response.status_code == 400
     refused = page(response.text)
-    assert refused.by_id("checkin-error")
-    assert refused.by_id("checkin-submit").attrs["data-kind"] == "in"
+    assert refused.select_one("#checkin-error")
+    assert refused.select_one("#checkin-submit").attrs["data-kind"] == "in"
 
     client.submit("/checkin", {"c": token, "kind": "in"})
     response = client.submit("/checkin", {"c": token, "kind": "in"})
     assert response.status_code == 400
     refused = page(response.text)
-    assert refused.by_id("checkin-error")
-    assert refused.by_id("checkin-submit").attrs["data-kind"] == "out"
+    assert refused.select_one("#checkin-error")
+    assert refused.select_one("#checkin-submit").attrs["data-kind"] == "out"
     count = db.scalars(
         select(CheckIn).where(CheckIn.volunteer_id == scene.volunteer.id)
     ).all()
@@ -176,8 +176,8 @@ def test_expired_forged_and_missing_codes(client, scene, clock, settings):
         response = client.get("/checkin", params={"c": raw})
         assert response.status_code == 400
         shown = page(response.text)
-        assert shown.by_id("checkin-error").text
-        assert shown.by_id("scan-again")
+        assert shown.select_one("#checkin-error").text
+        assert shown.select_one("#scan-again")
         assert shown.find(id="checkin-submit") is None
 
     response = client.submit("/checkin", {"c": old, "kind": "in"})
@@ -194,9 +194,9 @@ def test_the_scanned_url_is_accepted_as_the_code(client, scene, clock, settings)
     url = f"http://127.0.0.1:8000/checkin?c={token}"
 
     shown = page(client.get("/checkin", params={"c": url}).text)
-    assert shown.by_id("checkin-submit").attrs["data-kind"] == "in"
+    assert shown.select_one("#checkin-submit").attrs["data-kind"] == "in"
     response = client.submit("/checkin", {"c": url, "kind": "in"})
-    assert page(response.text).by_id("checkin-done").attrs["data-kind"] == "in"
+    assert page(response.text).select_one("#checkin-done").attrs["data-kind"] == "in"
 
 
 def test_only_approved_volunteers_check_in(client, db, scene, clock, settings):
@@ -225,12 +225,12 @@ def test_scan_page_has_the_scanner_and_a_typed_fallback(client, scene):
     client.login(scene.username)
     shown = page(client.get("/scan").text)
 
-    scanner = shown.find(data_scanner=True)
+    scanner = shown.select_one("[data-scanner]")
     assert scanner.attrs["data-target-input"] == "#code"
     assert "data-autosubmit" in scanner.attrs
-    form = shown.by_id("scan-form")
+    form = shown.select_one("#scan-form")
     assert (form.attrs["method"], form.attrs["action"]) == ("get", "/checkin")
-    assert form.find("input", id="code", name="c")
+    assert form.select_one('input#code[name="c"]')
     scripts = [s.attrs.get("src", "") for s in shown.find_all("script")]
     assert "/static/vendor/jsqr-1.4.0/jsQR.js" in scripts
     assert "/static/scanner.js" in scripts

@@ -126,7 +126,7 @@ def test_hours_page_closes_and_marks_forgotten_checkouts(client, db, scene, sett
     shown = page(client.get("/station/hours").text)
 
     (entry,) = entries_of(db, scene.volunteer)
-    row = shown.find("tr", data_entry_id=str(entry.id))
+    row = shown.select_one(f'tr[data-entry-id="{entry.id}"]')
     assert "data-needs-review" in row.attrs
     assert row.find(id=f"confirm-entry-{entry.id}")
 

@@ -29,10 +29,7 @@ def rows(response) -> dict[int, object]:
     table = page(response.text).find(id="pending-hours")
     if table is None:
         return {}
-    return {
-        int(r.attrs["data-entry-id"]): r
-        for r in table.find_all("tr", data_entry_id=True)
-    }
+    return {int(r.attrs["data-entry-id"]): r for r in table.select("tr[data-entry-id]")}
 
 
 def decision(db, entry):
@@ -59,7 +56,7 @@ def test_staff_see_only_their_stations_pending_hours(client, db):
     row = listed[entry.id]
     assert "T-REVIEW-1" in row.text and volunteer.name in row.text
     assert activity.title in row.text and "2026-06-01" in row.text
-    assert row.find(data_minutes="90").text == "1.5"
+    assert row.select_one('[data-minutes="90"]').text == "1.5"
     assert other.id not in listed
 
 
@@ -71,14 +68,14 @@ def test_confirm_ticked_entries(client, db):
     staff(db, station, "deputy-confirm")
     client.login("deputy-confirm")
     shown = page(client.get("/station/hours").text)
-    assert shown.by_id("confirm-hours").attrs["form"] == "confirm-form"
-    assert shown.by_id(f"entry-{first.id}").attrs["form"] == "confirm-form"
+    assert shown.select_one("#confirm-hours").attrs["form"] == "confirm-form"
+    assert shown.select_one(f"#entry-{first.id}").attrs["form"] == "confirm-form"
 
     response = client.submit(
         "/station/hours/confirm", {"entry_id": [str(first.id)]}, follow_redirects=True
     )
 
-    assert page(response.text).by_id("hours-confirmed").attrs["data-count"] == "1"
+    assert page(response.text).select_one("#hours-confirmed").attrs["data-count"] == "1"
     assert list(rows(response)) == [second.id]
     assert (decision(db, first), decision(db, second)) == ("confirmed", None)
     assert confirmed_minutes(db, volunteer.id) == 90
@@ -131,14 +128,14 @@ def test_reject_with_a_reason(client, db):
 
     response = client.submit(f"/station/hours/{entry.id}/reject", {"reason": "  "})
     assert response.status_code == 400
-    field = page(response.text).by_id(f"reason-{entry.id}")
+    field = page(response.text).select_one(f"#reason-{entry.id}")
     assert field.attrs["aria-invalid"] == "true"
-    assert page(response.text).by_id(field.attrs["aria-describedby"]).text
+    assert page(response.text).find(id=field["aria-describedby"]).text
 
     response = client.submit(
         f"/station/hours/{entry.id}/reject", {"reason": "当天没有到场（测试）"}
     )
-    assert page(response.text).by_id("hours-rejected")
+    assert page(response.text).select_one("#hours-rejected")
     assert rows(response) == {}
     review = db.scalars(
         select(LedgerReview).where(LedgerReview.entry_id == entry.id)
