@@ -20,9 +20,10 @@ from server.volunteers.models import IdType
 class Invalid(ValueError):
     """What was typed cannot be accepted; `message` tells the person what to do."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code  # stable and untranslated: for reports and tests
 
 
 # Look-alike middle dots that people type between the parts of a minority name
@@ -94,17 +95,23 @@ def check_name(raw: str) -> str:
     """A name of any length and script: not empty, not too long, nothing hidden."""
     name = normalise_name(raw)
     if not name:
-        raise Invalid(_("Enter the name as it is written on the ID document."))
+        raise Invalid(
+            _("Enter the name as it is written on the ID document."), code="required"
+        )
     if len(name) > NAME_MAX_LENGTH:
         raise Invalid(
-            _("Names can be at most %(n)s characters long.", n=NAME_MAX_LENGTH)
+            _("Names can be at most %(n)s characters long.", n=NAME_MAX_LENGTH),
+            code="too_long",
         )
     if any(unicodedata.category(char) == "Cc" for char in name):
         raise Invalid(
-            _("The name contains invisible control characters. Please type it again.")
+            _("The name contains invisible control characters. Please type it again."),
+            code="control_characters",
         )
     if name.strip(MIDDLE_DOT + " ") == "":
-        raise Invalid(_("Enter the name as it is written on the ID document."))
+        raise Invalid(
+            _("Enter the name as it is written on the ID document."), code="required"
+        )
     return name
 
 
@@ -131,13 +138,14 @@ def is_mobile(number: str) -> bool:
 def check_mobile(raw: str) -> str:
     number = normalise_mobile(raw)
     if not number:
-        raise Invalid(_("Enter a mobile number."))
+        raise Invalid(_("Enter a mobile number."), code="required")
     if not is_mobile(number):
         raise Invalid(
             _(
                 "Enter an 11-digit mobile number that starts with 13 to 19, "
                 "for example 139 0000 0000."
-            )
+            ),
+            code="mobile_shape",
         )
     return number
 
@@ -162,17 +170,24 @@ def check_birth_date(raw: str, today: date) -> date:
     """A date of birth typed as 1990-01-31, 1990/1/31, 1990年1月31日 or 19900131."""
     text = _WHITESPACE.sub("", halfwidth(raw))
     if not text:
-        raise Invalid(_("Enter the date of birth."))
+        raise Invalid(_("Enter the date of birth."), code="required")
     match = next((m for form in _DATE_FORMS if (m := form.fullmatch(text))), None)
     if match is None:
-        raise Invalid(_("Enter the date of birth as year-month-day, e.g. 1990-01-31."))
+        raise Invalid(
+            _("Enter the date of birth as year-month-day, e.g. 1990-01-31."),
+            code="date_format",
+        )
     born = real_date(*(int(part) for part in match.groups()))
     if born is None:
-        raise Invalid(_("There is no such day. Check the month and the day."))
+        raise Invalid(
+            _("There is no such day. Check the month and the day."), code="no_such_day"
+        )
     if born > today:
-        raise Invalid(_("The date of birth cannot be in the future."))
+        raise Invalid(_("The date of birth cannot be in the future."), code="future")
     if born.year < EARLIEST_BIRTH_YEAR:
-        raise Invalid(_("Check the year of birth: it is too long ago."))
+        raise Invalid(
+            _("Check the year of birth: it is too long ago."), code="too_long_ago"
+        )
     return born
 
 
@@ -219,14 +234,14 @@ def check_id_number(id_type: str, raw: str, today: date) -> IdDocument:
     """Check an ID number of the given type; returns it normalised."""
     number = normalise_id_number(raw)
     if not number:
-        raise Invalid(_("Enter the number of the ID document."))
+        raise Invalid(_("Enter the number of the ID document."), code="required")
     if id_type == IdType.resident:
         return _check_resident(number, today)
     if id_type == IdType.foreigner:
         return _check_foreigner(number)
     if id_type == IdType.other:
         return _check_other(number)
-    raise Invalid(_("Choose the kind of ID document."))
+    raise Invalid(_("Choose the kind of ID document."), code="id_type")
 
 
 def _check_resident(number: str, today: date) -> IdDocument:
@@ -238,7 +253,8 @@ def _check_resident(number: str, today: date) -> IdDocument:
                     "This ID number does not add up: one of its characters is "
                     "probably mistyped. Compare it with the card, character by "
                     "character."
-                )
+                ),
+                code="checksum",
             )
         return IdDocument(IdType.resident, number, born)
     if re.fullmatch(r"\d{15}", number):
@@ -250,7 +266,8 @@ def _check_resident(number: str, today: date) -> IdDocument:
         _(
             "A resident ID number has 18 characters: 17 digits, then a digit or X "
             "(older cards: 15 digits). Check the number on the card."
-        )
+        ),
+        code="id_shape",
     )
 
 
@@ -260,7 +277,8 @@ def _birth_date_in(number: str, digits: str, where: str, today: date) -> date:
             _(
                 "The first six digits of this ID number are not a known region. "
                 "Check the number on the card."
-            )
+            ),
+            code="region",
         )
     born = real_date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     if born is None or born.year < EARLIEST_BIRTH_YEAR:
@@ -269,14 +287,16 @@ def _birth_date_in(number: str, digits: str, where: str, today: date) -> date:
                 "In this ID number, %(where)s should be a date of birth but are "
                 "not a real date. Check the number on the card.",
                 where=where,
-            )
+            ),
+            code="birth_date",
         )
     if born > today:
         raise Invalid(
             _(
                 "The date of birth in this ID number is in the future. "
                 "Check the number on the card."
-            )
+            ),
+            code="future",
         )
     return born
 
@@ -290,7 +310,8 @@ def _check_foreigner(number: str) -> IdDocument:
                 _(
                     "This permanent residence ID number does not add up: one of "
                     "its characters is probably mistyped. Check it against the card."
-                )
+                ),
+                code="checksum",
             )
         return IdDocument(IdType.foreigner, number)
     if re.fullmatch(r"[A-Z]{3}\d{12}", number):
@@ -299,7 +320,8 @@ def _check_foreigner(number: str) -> IdDocument:
         _(
             "A foreigner's permanent residence ID has 18 characters starting with 9, "
             "or on older cards 3 letters followed by 12 digits."
-        )
+        ),
+        code="id_shape",
     )
 
 
@@ -312,7 +334,8 @@ def _check_other(number: str) -> IdDocument:
         _(
             "A passport or permit number has 5 to 20 letters and digits. "
             "Copy it from the document."
-        )
+        ),
+        code="id_shape",
     )
 
 
@@ -324,7 +347,8 @@ def check_birth_date_agrees(born: date, document: IdDocument) -> None:
                 "The date of birth does not match the one in the ID number "
                 "(%(date)s). Correct whichever is wrong.",
                 date=document.birth_date.isoformat(),
-            )
+            ),
+            code="birth_date_mismatch",
         )
 
 

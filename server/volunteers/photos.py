@@ -23,18 +23,27 @@ PHOTO_CONTENT_TYPE = "image/jpeg"
 def reencode_photo(data: bytes) -> bytes:
     """A JPEG no larger than 480 pixels a side, upright, with no metadata."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise Invalid(_("The photo is larger than 5 MB. Choose a smaller one."))
+        raise Invalid(
+            _("The photo is larger than 5 MB. Choose a smaller one."),
+            code="photo_too_large",
+        )
     try:
         with Image.open(BytesIO(data)) as image:
             if image.format not in ACCEPTED_FORMATS:
-                raise Invalid(_("The photo must be a JPEG or PNG picture."))
+                raise Invalid(
+                    _("The photo must be a JPEG or PNG picture."), code="photo_format"
+                )
             if image.width * image.height > MAX_PIXELS:
-                raise Invalid(_("The photo has too many pixels. Choose a smaller one."))
+                raise Invalid(
+                    _("The photo has too many pixels. Choose a smaller one."),
+                    code="photo_pixels",
+                )
             image.load()
             upright = ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
         raise Invalid(
-            _("This file is not a picture we can read. Choose a JPEG or PNG.")
+            _("This file is not a picture we can read. Choose a JPEG or PNG."),
+            code="photo_unreadable",
         ) from error
 
     upright.thumbnail((PHOTO_SIZE, PHOTO_SIZE), Image.Resampling.LANCZOS)

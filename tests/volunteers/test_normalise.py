@@ -30,6 +30,11 @@ TODAY = date(2026, 12, 4)
 VALID_RESIDENT = "530802199001010018"  # 思茅区, born 1990-01-01
 
 
+def refused(code: str):
+    """Expect `Invalid` for the reason `code` (messages are translated, codes not)."""
+    return pytest.raises(Invalid, check=lambda error: error.code == code)
+
+
 def resident(number: str, today: date = TODAY) -> IdDocument:
     return check_id_number(IdType.resident, number, today)
 
@@ -185,7 +190,7 @@ def test_a_single_mistyped_digit_is_caught(position):
 
 
 def test_wrong_check_character_is_refused():
-    with pytest.raises(Invalid, match="does not add up"):
+    with refused("checksum"):
         resident("530802199001010019")
 
 
@@ -195,23 +200,23 @@ def test_feb_29_in_a_leap_year_is_a_real_date():
 
 
 def test_feb_29_in_a_common_year_is_refused():
-    with pytest.raises(Invalid, match="not a real date"):
+    with refused("birth_date"):
         resident("530802200102290050")
     # 1900 was not a leap year though divisible by 4.
-    with pytest.raises(Invalid, match="not a real date"):
+    with refused("birth_date"):
         resident("530802000229123")
 
 
 def test_month_13_is_refused():
-    with pytest.raises(Invalid, match="not a real date"):
+    with refused("birth_date"):
         resident("530802190013010014")
 
 
 def test_birth_dates_in_the_future_are_refused():
-    with pytest.raises(Invalid, match="future"):
+    with refused("future"):
         resident("53080220990101001X")
     # Born tomorrow in the city's calendar: refused today, accepted once born.
-    with pytest.raises(Invalid, match="future"):
+    with refused("future"):
         resident("530802202606010015", today=date(2026, 5, 31))
     assert resident("530802202606010015", today=date(2026, 6, 1)).birth_date
 
@@ -226,7 +231,7 @@ def test_birth_dates_in_the_future_are_refused():
     ],
 )
 def test_unknown_regions_are_refused(number):
-    with pytest.raises(Invalid, match="not a known region"):
+    with refused("region"):
         resident(number)
 
 
@@ -241,7 +246,7 @@ def test_taiwan_hong_kong_and_far_provinces_are_known(number):
     "number", ["53080219900101001", "5308021990010100188", "53080219900101X018", "X"]
 )
 def test_wrong_shapes_are_refused(number):
-    with pytest.raises(Invalid, match="18 characters"):
+    with refused("id_shape"):
         resident(number)
 
 
@@ -251,9 +256,9 @@ def test_fifteen_digit_ids_are_read_as_born_in_the_1900s():
 
 
 def test_fifteen_digit_ids_are_checked_for_date_and_region():
-    with pytest.raises(Invalid, match="not a real date"):
+    with refused("birth_date"):
         resident("530802900230123")
-    with pytest.raises(Invalid, match="not a known region"):
+    with refused("region"):
         resident("990802900101123")
 
 
@@ -262,7 +267,7 @@ def test_fifteen_digit_ids_are_checked_for_date_and_region():
 
 def test_foreigner_ids_of_2023_start_with_9_and_carry_a_check_character():
     assert check_id_number(IdType.foreigner, "931530198511300015", TODAY).number
-    with pytest.raises(Invalid, match="does not add up"):
+    with refused("checksum"):
         check_id_number(IdType.foreigner, "931530198511300016", TODAY)
     # A resident ID is not a foreigner's ID, even with a good checksum.
     with pytest.raises(Invalid):
@@ -332,23 +337,24 @@ def test_dates_of_birth_in_common_forms(typed):
 @pytest.mark.parametrize(
     ("typed", "reason"),
     [
-        ("", "Enter"),
-        ("31/01/1990", "year-month-day"),
-        ("2001-02-29", "no such day"),
+        ("", "required"),
+        ("31/01/1990", "date_format"),
+        ("2001-02-29", "no_such_day"),
         ("2026-12-05", "future"),
-        ("1899-12-31", "too long ago"),
+        ("1899-12-31", "too_long_ago"),
     ],
 )
 def test_bad_dates_of_birth(typed, reason):
-    with pytest.raises(Invalid, match=reason):
+    with refused(reason):
         check_birth_date(typed, TODAY)
 
 
 def test_birth_date_must_agree_with_a_resident_id():
     document = resident(VALID_RESIDENT)
     check_birth_date_agrees(date(1990, 1, 1), document)
-    with pytest.raises(Invalid, match="1990-01-01"):
+    with refused("birth_date_mismatch") as error:
         check_birth_date_agrees(date(1990, 1, 2), document)
+    assert "1990-01-01" in error.value.message
 
 
 def test_other_documents_carry_no_birth_date_to_agree_with():
