@@ -11,10 +11,14 @@ from sqlmodel import Session, select
 
 from server.accounts.models import Role, User
 from server.cards.models import Certification
-from server.cards.standing import latest_certification_query, star_level_sql
+from server.cards.standing import (
+    confirmed_entries,
+    latest_certification_query,
+    star_level_sql,
+)
 from server.errors import DomainError, Forbidden
 from server.i18n import _
-from server.ledger.models import LedgerEntry, LedgerReview, ReviewDecision
+from server.ledger.models import LedgerEntry
 from server.logs import get_logger
 from server.settings import Settings
 from server.stations.models import Station
@@ -58,9 +62,7 @@ def _awaiting_query(settings: Settings, scope: str | None):
     """Approved volunteers in scope whose reached level beats the certified one."""
     minutes = func.sum(LedgerEntry.minutes).label("minutes")
     totals = (
-        select(LedgerEntry.volunteer_id, minutes)
-        .join(LedgerReview, LedgerReview.entry_id == LedgerEntry.id)
-        .where(LedgerReview.decision == ReviewDecision.confirmed)
+        confirmed_entries(LedgerEntry.volunteer_id, minutes)
         .group_by(LedgerEntry.volunteer_id)
         .subquery("totals")
     )

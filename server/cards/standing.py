@@ -57,7 +57,7 @@ def granting_years(year: int, benefit_years: int) -> range:
     return range(year - max(benefit_years, 1) + 1, year + 1)
 
 
-def _confirmed_entries(*columns):
+def confirmed_entries(*columns):
     """`columns` of ledger entries with a confirmed review: the only ones that count."""
     return (
         select(*columns)
@@ -73,7 +73,7 @@ def confirmed_totals(db: Session, volunteer_ids: Iterable[int]) -> dict[int, int
         return {}
     total = func.sum(LedgerEntry.minutes)
     query = (
-        _confirmed_entries(LedgerEntry.volunteer_id, total)
+        confirmed_entries(LedgerEntry.volunteer_id, total)
         .where(LedgerEntry.volunteer_id.in_(ids))
         .group_by(LedgerEntry.volunteer_id)
     )
@@ -89,7 +89,7 @@ def confirmed_by_year(
         return {}
     total = func.sum(LedgerEntry.minutes)
     query = (
-        _confirmed_entries(LedgerEntry.volunteer_id, LedgerEntry.service_year, total)
+        confirmed_entries(LedgerEntry.volunteer_id, LedgerEntry.service_year, total)
         .where(LedgerEntry.volunteer_id.in_(ids))
         .where(LedgerEntry.service_year.in_(wanted))
         .group_by(LedgerEntry.volunteer_id, LedgerEntry.service_year)

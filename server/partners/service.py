@@ -7,6 +7,11 @@ short-lived signed reference to the volunteer (their internal id, never an ID
 number), so that the use can be recorded without scanning again. The photo comes
 from the `volunteer_photo` route, which lets a partner see it for a while after a
 recorded verification.
+
+Each check is a `Verification` whose outcome is one of: `applies`, `not_eligible`,
+`agreement_invalid`, `no_benefit`, `limit_reached` (the card was valid), or the
+refusal's code: `forged`, `wrong_code`, `expired`, `revoked`, `unknown`,
+`not_approved`.
 """
 
 import base64

@@ -257,3 +257,28 @@ def test_a_reference_is_bound_to_its_partner_and_does_not_last(
         assert response.status_code == 409
         assert Page(response.text).id("use-refused").get("data-reason") == "stale_scan"
     assert not db.exec(select(BenefitUse)).all()
+
+
+def test_use_date_is_the_city_date(db, settings, counter):
+    from datetime import UTC, date, datetime
+
+    from server.partners.service import USE, UseRefused, record_use, sign_reference
+
+    def use_at(moment):
+        partner = counter.partner
+        ref = sign_reference(settings, USE, counter.holder.id, partner.id, moment)
+        return record_use(db, settings, counter.user, ref, counter.benefit.id, moment)
+
+    counter.partner.agreement_starts = date(2026, 1, 1)
+    counter.partner.agreement_ends = date(2026, 12, 31)
+    db.add(counter.partner)
+    db.flush()
+
+    after_midnight_local = datetime(2026, 12, 4, 16, 30, tzinfo=UTC)  # 00:30, 5th
+    assert use_at(after_midnight_local).use_date == date(2026, 12, 5)
+    with pytest.raises(UseRefused) as refused:
+        use_at(datetime(2026, 12, 5, 15, 59, tzinfo=UTC))  # 23:59 local, 5th
+    assert refused.value.code == "limit_reached"
+    assert use_at(datetime(2026, 12, 4, 15, 59, tzinfo=UTC)).use_date == date(
+        2026, 12, 4
+    )
