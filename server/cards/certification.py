@@ -6,7 +6,7 @@ federation (no division, or the city's own code) sees every station.
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, true
+from sqlalchemy import ColumnElement, Select, func, or_, true
 from sqlmodel import Session, select
 
 from server.accounts.models import Role, User
@@ -52,13 +52,13 @@ def office_scope(user: User, settings: Settings) -> str | None:
     return code
 
 
-def _in_scope(scope: str | None):
+def _in_scope(scope: str | None) -> ColumnElement[bool]:
     if scope is None:
         return true()
     return or_(Station.county_code == scope, Station.township_code == scope)
 
 
-def _awaiting_query(settings: Settings, scope: str | None):
+def _awaiting_query(settings: Settings, scope: str | None) -> Select:
     """Approved volunteers in scope whose reached level beats the certified one."""
     minutes = func.sum(LedgerEntry.minutes).label("minutes")
     totals = (

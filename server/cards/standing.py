@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, literal
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, literal
 from sqlmodel import Session, select
 
 from server.cards.models import Certification
@@ -57,7 +57,7 @@ def granting_years(year: int, benefit_years: int) -> range:
     return range(year - max(benefit_years, 1) + 1, year + 1)
 
 
-def confirmed_entries(*columns):
+def confirmed_entries(*columns: ColumnElement) -> Select:
     """`columns` of ledger entries with a confirmed review: the only ones that count."""
     return (
         select(*columns)
@@ -97,7 +97,7 @@ def confirmed_by_year(
     return {(vid, year): int(minutes) for vid, year, minutes in db.exec(query)}
 
 
-def latest_certification_query():
+def latest_certification_query() -> Subquery:
     """(volunteer_id, level) of each volunteer's latest certification, as a subquery.
 
     The latest is the one certified last; the id breaks ties between rows written in
