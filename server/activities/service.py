@@ -7,6 +7,7 @@ when a forgotten check-out is closed), through `record_service`, as pending entr
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, literal, select
@@ -34,7 +35,9 @@ FORGOTTEN_CHECKOUT_NOTE = "No check-out: closed at the activity's scheduled end.
 FORGOTTEN_LOOKBACK = timedelta(days=30)
 
 
-class CheckSource:
+class CheckSource(StrEnum):
+    """How a check-in or check-out reached us (CheckIn.source)."""
+
     activity_qr = "activity_qr"
     card_scan = "card_scan"
     auto_close = "auto_close"
@@ -58,7 +61,11 @@ def _visible_to(user: User):
 
 
 def captain_activities(
-    db: Session, user: User, settings: Settings, number: int = 1, now=None
+    db: Session,
+    user: User,
+    settings: Settings,
+    number: int = 1,
+    now: datetime | None = None,
 ) -> Page:
     """The activities `user` leads or runs: today's first, then upcoming, then past."""
     day_start, day_end = local_day_bounds(now or _now(), ZoneInfo(settings.timezone))
