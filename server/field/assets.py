@@ -44,7 +44,7 @@ def precached_static() -> list[str]:
     return sorted({*SHARED_STATIC, *own})
 
 
-def _versioned_files() -> list[Path]:
+def versioned_files() -> list[Path]:
     files = [STATIC / name for name in precached_static()]
     files += [TEMPLATES / name for name in SHARED_TEMPLATES]
     files += [p for p in (TEMPLATES / "field").rglob("*") if p.is_file()]
@@ -53,11 +53,16 @@ def _versioned_files() -> list[Path]:
     return sorted(files)
 
 
+def digest(files: list[Path], root: Path = ROOT) -> str:
+    """12 hex digits of SHA-256 over the files' paths (from `root`) and contents."""
+    hashed = hashlib.sha256()
+    for path in sorted(files):
+        hashed.update(path.relative_to(root).as_posix().encode() + b"\0")
+        hashed.update(path.read_bytes() + b"\0")
+    return hashed.hexdigest()[:12]
+
+
 @cache
 def field_version() -> str:
-    """12 hex digits of SHA-256 over the files' paths and contents; once a process."""
-    digest = hashlib.sha256()
-    for path in _versioned_files():
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
+    """The version of this deploy's offline pages; computed once per process."""
+    return digest(versioned_files())

@@ -1,0 +1,276 @@
+"""Offline field work in Chromium on a phone-sized screen, against the live app.
+
+A captain opens the field pages once with signal, loses it, logs home visits and
+check-ins that wait in the phone's outbox (surviving a reload with no signal), then
+gets signal back, syncs and sees them confirmed; refused records stay with the
+server's reason until discarded or corrected; logging out wipes the phone.
+`context.set_offline` cuts the page and its service worker off the network (this
+Playwright applies it to service workers too; the test checks that a page the
+phone never kept does not load).
+"""
+
+import time
+from datetime import UTC, datetime
+from io import BytesIO
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from server.activities.models import CheckIn
+from server.demo.data import DEMO_PASSWORD
+from server.ledger.models import LedgerEntry, LedgerReview
+from server.visits.models import Visit, VisitPhoto, VisitVolunteer
+from tests.browser.field_helpers import (
+    FIELD_PAGES,
+    LiveData,
+    cache_names,
+    database_names,
+    local_input,
+    outbox,
+    started,
+)
+
+HELPERS = (
+    "530802000003",
+    "530802000004",
+)  # two demo volunteers of the captain's station
+
+
+def big_photo() -> bytes:
+    image = Image.new("RGB", (2400, 1800), "#8fb3d9")
+    for x in range(0, 2400, 200):
+        image.paste("#d98f8f", (x, 0, x + 100, 1800))
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def errors_of(page) -> list[str]:
+    """JavaScript errors the page throws, collected as the test goes."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def open_all_field_pages(page) -> None:
+    page.goto("/field")
+    started(page)
+    page.wait_for_selector("#field-offline-ready[data-ready=yes]", state="attached")
+    assert page.get_attribute("#field-waiting-count", "data-count") == "0"
+    for path in FIELD_PAGES[1:]:
+        page.goto(path)
+        started(page)
+
+
+def log_visit(page, recipient_id: int, hours_ago: float, minutes: int, photo=None):
+    page.goto("/field/visits/new")
+    page.wait_for_selector("#visit-form[data-ready=yes]", state="attached")
+    page.select_option("#visit-recipient", str(recipient_id))
+    for number in HELPERS:
+        page.check(f"#visit-volunteer-{number}")
+    page.fill("#visit-started-at", local_input(page, hours_ago))
+    page.fill("#visit-ended-at", local_input(page, hours_ago - minutes / 60))
+    page.select_option("#visit-service-type", "companionship")
+    page.fill("#visit-notes", "示例：陪老人聊天，量了血压。")
+    if photo:
+        page.set_input_files(
+            "#visit-photo",
+            files=[{"name": "visit.png", "mimeType": "image/png", "buffer": photo}],
+        )
+    page.click("#visit-save")
+    page.wait_for_selector("#visit-saved:not([hidden])")
+
+
+def check_in_by_short_code(page, activity_id: int, code: str) -> None:
+    page.select_option("#checkin-activity", str(activity_id))
+    page.check("#checkin-kind-in")
+    page.fill("#checkin-code", code)
+    page.click("#checkin-save")
+    page.wait_for_selector("#checkin-saved:not([hidden])")
+
+
+def sync_now(page) -> None:
+    page.click("#field-sync-button")
+    page.wait_for_selector(
+        "#field-sync-status[data-state=done]:not([data-state=running])",
+        state="attached",
+    )
+
+
+def work_offline(page, live: LiveData, team, recipient_id: int, activity) -> None:
+    """Three visits and two check-ins, a forged check-in and a visit that ends
+    before it starts (put straight into the outbox, as the form would refuse it)."""
+    log_visit(page, recipient_id, hours_ago=5, minutes=60)
+    log_visit(page, recipient_id, hours_ago=3.5, minutes=30)
+    log_visit(page, recipient_id, hours_ago=2.8, minutes=25, photo=big_photo())
+
+    page.goto("/field/checkins")
+    page.wait_for_selector("#checkin-form[data-ready=yes]", state="attached")
+    for number in HELPERS:
+        check_in_by_short_code(page, activity.id, live.short_code(number))
+    # A forged card code is saved like any other: only the server can tell.
+    check_in_by_short_code(page, activity.id, live.forged_token(HELPERS[0]))
+    assert page.get_attribute("#field-waiting-count", "data-count") == "6"
+
+    page.evaluate(
+        """([team, recipient, numbers]) => FieldStore.add("visit", "create", {
+             visit_id: FieldStore.uuid(), team_id: team, recipient_id: recipient,
+             volunteers: numbers, service_type: "companionship", notes: "",
+             started_at: FieldStore.isoWithOffset(new Date(Date.now() - 3600e3)),
+             ended_at: FieldStore.isoWithOffset(new Date(Date.now() - 7200e3))},
+             {recipient: "x", started_at: "", ended_at: "", volunteers: 2})""",
+        [team.id, recipient_id, list(HELPERS)],
+    )
+
+
+def all_saved_on_the_phone(page) -> None:
+    page.wait_for_selector("#outbox-list[data-ready=yes]", state="attached")
+    assert page.get_attribute("#field-waiting-count", "data-count") == "7"
+    assert page.locator("#outbox-list [data-status=waiting]").count() == 7
+    assert page.locator("[data-status=accepted]").count() == 0
+    assert not page.locator("#outbox-list .record-discard").first.is_visible()
+    records = outbox(page)
+    assert [r["seq"] for r in records] == list(range(1, 8))
+    assert len({r["id"] for r in records}) == 7
+    assert all(r["made_at"][-6] in "+-" for r in records)  # the phone's offset
+    assert records[2]["payload"]["photo"]["content_type"] == "image/jpeg"
+
+
+def confirmed_and_refused(page) -> None:
+    page.wait_for_selector(
+        "#field-waiting-count[data-count='0']", state="attached", timeout=20_000
+    )
+    page.wait_for_selector("#outbox-list[data-ready=yes]", state="attached")
+    assert page.locator("#sent-list [data-status=accepted]").count() == 5
+    refused = page.locator("#outbox-list [data-status=refused]")
+    assert refused.count() == 2
+    assert page.inner_text("#field-refused-count") == "2"
+    for i in range(2):
+        assert refused.nth(i).locator(".record-message").inner_text().strip()
+        assert refused.nth(i).locator(".record-discard").is_visible()
+
+
+def on_the_server(live: LiveData, since: datetime, activity) -> None:
+    """Three visits with their volunteers and photo, their pending hours, and the
+    two check-ins."""
+    visits = live.all(select(Visit).where(Visit.created_at >= since))
+    assert len(visits) == 3
+    ids = [v.id for v in visits]
+    present = live.all(select(VisitVolunteer).where(VisitVolunteer.visit_id.in_(ids)))
+    assert len(present) == 6
+    photos = live.all(select(VisitPhoto).where(VisitPhoto.visit_id.in_(ids)))
+    assert len(photos) == 1
+    with Image.open(BytesIO(photos[0].data)) as image:
+        assert image.format == "JPEG" and max(image.size) <= 1280
+
+    entries = live.all(
+        select(LedgerEntry).where(
+            LedgerEntry.source == "visit", LedgerEntry.created_at >= since
+        )
+    )
+    assert sorted(e.minutes for e in entries) == [25, 25, 30, 30, 60, 60]
+    entry_ids = [e.id for e in entries]
+    reviews = live.all(select(LedgerReview).where(LedgerReview.entry_id.in_(entry_ids)))
+    assert reviews == []  # pending: no leader has confirmed them yet
+
+    checkins = live.all(
+        select(CheckIn).where(
+            CheckIn.activity_id == activity.id,
+            CheckIn.source == "card_scan",
+            CheckIn.at >= since,
+        )
+    )
+    volunteers = {live.volunteer(number).id for number in HELPERS}
+    assert sorted(c.volunteer_id for c in checkins) == sorted(volunteers)
+
+
+def eventually(check, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.2)
+
+
+def accepted_count(page) -> int:
+    return page.evaluate(
+        "() => FieldStore.sent().then(s => s.filter(r => r.status === 'accepted')"
+        ".length)"
+    )
+
+
+@pytest.mark.browser
+def test_a_captain_works_offline_and_syncs_later(phone, live_server):
+    live = LiveData(live_server.database_url)
+    team = live.captain_team()
+    recipient_id = live.add_recipient(team, "示例服务对象甲")
+    activity = live.running_activity(team)
+    assert activity is not None, "the demo keeps an activity running now"
+    since = datetime.now(UTC)
+
+    with phone.open() as page:
+        errors = errors_of(page)
+        phone.login(page, "captain", DEMO_PASSWORD)
+        open_all_field_pages(page)
+
+        # No signal from here on: pages come from the phone, records stay there.
+        page.context.set_offline(True)
+        page.goto("/captain")  # never kept on the phone: the field home instead
+        assert page.locator("#field-status").count() == 1
+        assert page.evaluate("navigator.onLine") is False
+        work_offline(page, live, team, recipient_id, activity)
+        phone.shot(page, "saved-offline")
+
+        page.goto("/field/outbox")
+        page.reload()
+        all_saved_on_the_phone(page)
+        phone.shot(page, "outbox-offline")
+        assert not live.all(select(Visit).where(Visit.created_at >= since))
+
+        # Signal again: the records go by themselves; the good ones are confirmed.
+        page.context.set_offline(False)
+        confirmed_and_refused(page)
+        phone.shot(page, "outbox-after-sync")
+        on_the_server(live, since, activity)
+
+        # The forged check-in is discarded.
+        forged = next(r for r in outbox(page) if r["kind"] == "checkin")
+        assert forged["reason"] == "forged"
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click(f"#discard-{forged['id']}")
+        page.wait_for_selector(f"#record-{forged['id']}", state="detached")
+        bad_visit = next(r for r in outbox(page) if r["kind"] == "visit")
+        assert bad_visit["reason"] == "bad_time"
+
+        # Logging out now would lose a record: the phone asks; "no" keeps it all.
+        asked: list[str] = []
+
+        def refuse(dialog):
+            asked.append(dialog.message)
+            dialog.dismiss()
+
+        page.once("dialog", refuse)
+        page.click("form[data-wipe-on-submit] button")
+        page.wait_for_timeout(500)
+        assert len(asked) == 1 and "1" in asked[0]
+        assert "field" in database_names(page)
+        assert page.url.endswith("/field/outbox")
+
+        # The bad visit is corrected and saved again, as a new record.
+        page.click(f"#correct-{bad_visit['id']}")
+        page.wait_for_selector("#visit-form[data-ready=yes]", state="attached")
+        assert page.is_visible("#visit-correcting")
+        page.fill("#visit-ended-at", local_input(page, 0.5))
+        page.click("#visit-save")
+        eventually(lambda: accepted_count(page) == 6)
+        assert outbox(page) == []
+        assert len(live.all(select(Visit).where(Visit.created_at >= since))) == 4
+
+        # Logging out with nothing waiting asks nothing and wipes the phone.
+        page.on("dialog", lambda dialog: asked.append(dialog.message))
+        with page.expect_navigation():
+            page.click("form[data-wipe-on-submit] button")
+        assert len(asked) == 1
+        assert "field" not in database_names(page)
+        assert not [n for n in cache_names(page) if n.startswith("field-pages-")]
+        assert errors == []
