@@ -9,15 +9,20 @@ Playwright applies it to service workers too; the test checks that a page the
 phone never kept does not load).
 """
 
+import base64
 import time
 from datetime import UTC, datetime
 from io import BytesIO
 
 import pytest
+import zxingcpp
 from PIL import Image
 from sqlalchemy import select
+from sqlmodel import Session
 
 from server.activities.models import CheckIn
+from server.cards.tokens import verify
+from server.db import utcnow
 from server.demo.data import DEMO_PASSWORD
 from server.ledger.models import LedgerEntry, LedgerReview
 from server.visits.models import Visit, VisitPhoto, VisitVolunteer
@@ -274,3 +279,106 @@ def test_a_captain_works_offline_and_syncs_later(phone, live_server):
         assert "field" not in database_names(page)
         assert not [n for n in cache_names(page) if n.startswith("field-pages-")]
         assert errors == []
+
+
+def decoded_data_url(data_url: str) -> str:
+    """What an independent decoder reads in a QR drawn by the page."""
+    raw = base64.b64decode(data_url.split(",", 1)[1])
+    results = zxingcpp.read_barcodes(Image.open(BytesIO(raw)))
+    assert len(results) == 1
+    return results[0].text
+
+
+def activity_qr(phone, activity_id: int) -> bytes:
+    """The check-in QR the captain's screen shows now, as the app served it."""
+    with phone.open() as page:
+        phone.login(page, "captain", DEMO_PASSWORD)
+        page.goto(f"/activities/{activity_id}/code")
+        page.wait_for_selector("#activity-qr")
+        return phone.fetch_png(page, "#activity-qr")
+
+
+def card_shown_offline(page, live: LiveData, number: str) -> None:
+    """The card from the phone's data: its QR reads as a valid code of now."""
+    page.goto("/field/card")
+    page.wait_for_selector("#field-card-qr[data-token]", state="attached")
+    assert page.inner_text("#field-card-volunteer-no") == number
+    assert page.get_attribute("#field-card-stars", "data-level") == "1"
+    assert page.get_attribute("#field-card-photo", "src").startswith("data:image/")
+    assert page.inner_text("#field-card-age").strip()
+    token = decoded_data_url(page.get_attribute("#field-card-qr", "src"))
+    assert token == page.get_attribute("#field-card-qr", "data-token")
+    with Session(live.engine) as db:
+        card = verify(db, live.settings, token, utcnow())
+        assert card.volunteer.volunteer_no == number
+        short_code = page.inner_text("#field-card-short-code")
+        assert verify(db, live.settings, short_code, utcnow()).volunteer.id == (
+            card.volunteer.id
+        )
+
+
+@pytest.mark.browser
+def test_a_volunteer_checks_in_and_shows_the_card_without_signal(phone, live_server):
+    live = LiveData(live_server.database_url)
+    activity = live.running_activity(live.captain_team())
+    qr = activity_qr(phone, activity.id)
+    number = "530802000001"  # the demo volunteer
+    since = datetime.now(UTC)
+
+    with phone.open(camera=qr) as page:
+        errors = errors_of(page)
+        phone.login(page, "volunteer", DEMO_PASSWORD)
+        page.goto("/field")
+        started(page)
+        page.wait_for_selector("#field-offline-ready[data-ready=yes]", state="attached")
+        # With signal a scanned code goes on to the online check-in page.
+        page.goto("/field/scan")
+        page.wait_for_url("**/checkin?c=*")
+
+        page.context.set_offline(True)
+        page.goto("/field/scan")
+        page.wait_for_selector("#scan-offline:not([hidden])")
+        assert page.inner_text("#scan-activity") == activity.title
+        page.click("#scan-in")
+        page.wait_for_selector("#scan-saved:not([hidden])")
+        phone.shot(page, "scan-saved-offline")
+
+        # The QR's link, opened by the phone's camera app without signal, shows
+        # the same page from the phone, which keeps the code for later.
+        page.goto(qr_text(qr))
+        assert "/checkin?c=" in page.url
+        page.wait_for_selector("#scan-offline:not([hidden])")
+        page.click("#scan-out")
+        page.wait_for_selector("#field-waiting-count[data-count='2']", state="attached")
+        records = outbox(page)
+        assert [(r["op"], r["status"]) for r in records] == [
+            ("in", "waiting"),
+            ("out", "waiting"),
+        ]
+        assert all("activity_code" in r["payload"] for r in records)
+
+        card_shown_offline(page, live, number)
+        phone.shot(page, "card-offline")
+
+        page.context.set_offline(False)
+        page.wait_for_selector(
+            "#field-waiting-count[data-count='0']", state="attached", timeout=20_000
+        )
+        eventually(lambda: accepted_count(page) == 2)
+        assert errors == []
+
+    checks = live.all(
+        select(CheckIn).where(
+            CheckIn.activity_id == activity.id,
+            CheckIn.volunteer_id == live.volunteer(number).id,
+            CheckIn.source == "activity_qr",
+            CheckIn.at >= since,
+        )
+    )
+    assert sorted(c.kind for c in checks) == ["in", "out"]
+
+
+def qr_text(png: bytes) -> str:
+    results = zxingcpp.read_barcodes(Image.open(BytesIO(png)))
+    assert len(results) == 1
+    return results[0].text
