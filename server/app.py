@@ -20,7 +20,7 @@ from server import i18n
 from server.accounts.auth import auth_middleware
 from server.accounts.sessions import LeanSessionConfig
 from server.db import Database, make_engine
-from server.errors import exception_handlers
+from server.error_handlers import exception_handlers
 from server.logs import configure_logging
 from server.settings import Settings
 from server.web import render

@@ -54,16 +54,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling sends no BEGIN until the first write and
+    # breaks SAVEPOINT, which the services use to refuse one record without losing
+    # the rest. SQLAlchemy is given control of transactions instead (see
+    # `_sqlite_begin`).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes SQLite's single write lock when the transaction starts, so two
+    # requests that read then write (a volunteer's credited minutes, a benefit's uses
+    # today) queue on the busy timeout instead of failing on a stale snapshot.
+    # Readers are not blocked (WAL); writers run one at a time, which is what SQLite
+    # does anyway. The city-wide engine is PostgreSQL, with row locks.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:

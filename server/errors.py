@@ -1,15 +1,8 @@
-"""Domain errors raised by services, and the one place that turns them into responses.
+"""Domain errors raised by services, with a message already in the user's language.
 
-Services know nothing of HTTP: they raise these with a message already in the user's
-language. Handlers below answer with JSON, an HTMX fragment or a full page, by what
-the request asked for.
+Services know nothing of HTTP; `server.error_handlers` is the one place that turns
+these into a page, an HTMX fragment or JSON.
 """
-
-from urllib.parse import urlencode
-
-from litestar import Request, Response
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.response import Redirect, Template
 
 from server.i18n import _
 
@@ -41,52 +34,3 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     status_code = 409
-
-
-def wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
-def error_response(request: Request, message: str, status: int, code: str) -> Response:
-    if wants_json(request):
-        return Response({"error": code, "message": message}, status_code=status)
-    template = (
-        "errors/_message.html"
-        if request.headers.get("hx-request") == "true"
-        else "errors/error.html"
-    )
-    return Template(
-        template_name=template,
-        context={"message": message, "status": status},
-        status_code=status,
-        headers={"Vary": "HX-Request"},
-    )
-
-
-def domain_error_handler(request: Request, error: DomainError) -> Response:
-    return error_response(request, error.message, error.status_code, error.code)
-
-
-def not_authorized_handler(request: Request, _error: Exception) -> Response:
-    if wants_json(request):
-        return Response(
-            {"error": "login_required", "message": _("Please log in first.")},
-            status_code=401,
-        )
-    target = request.url.path
-    if request.url.query:
-        target += "?" + request.url.query
-    login = request.app.route_reverse("login")
-    return Redirect(f"{login}?{urlencode({'next': target})}")
-
-
-def permission_denied_handler(request: Request, _error: Exception) -> Response:
-    return error_response(request, _("You may not see this."), 403, "forbidden")
-
-
-exception_handlers = {
-    DomainError: domain_error_handler,
-    NotAuthorizedException: not_authorized_handler,
-    PermissionDeniedException: permission_denied_handler,
-}

@@ -1,13 +1,14 @@
-"""Helpers every controller uses: pages or HTMX fragments, and paginated lists."""
+"""Helpers every controller uses: a full page or an HTMX fragment."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
 from litestar.response import Template
 
-PAGE_SIZE = 50
+from server.pagination import PAGE_SIZE, Page, page_number
+
+__all__ = ["PAGE_SIZE", "Page", "is_fragment_request", "page_number", "render"]
 
 
 def is_fragment_request(request: Request, target: str) -> bool:
@@ -39,32 +40,3 @@ def render(
         status_code=status_code,
         headers={"Vary": "HX-Request"},
     )
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list, with what the template needs to link the others."""
-
-    items: list[Any]
-    number: int
-    size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
-def page_number(raw: str | None) -> int:
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
-        return 1

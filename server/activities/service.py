@@ -22,9 +22,9 @@ from server.ledger.counting import Interval, clip
 from server.ledger.models import HourSource, LedgerEntry
 from server.ledger.service import lock_volunteer, record_service
 from server.logs import get_logger
+from server.pagination import PAGE_SIZE, Page
 from server.settings import Settings
 from server.volunteers.models import RegistrationStatus, Volunteer
-from server.web import PAGE_SIZE, Page
 
 log = get_logger(__name__)
 

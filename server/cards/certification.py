@@ -20,10 +20,10 @@ from server.errors import DomainError, Forbidden
 from server.i18n import _
 from server.ledger.models import LedgerEntry
 from server.logs import get_logger
+from server.pagination import Page
 from server.settings import Settings
 from server.stations.models import Station
 from server.volunteers.models import RegistrationStatus, Volunteer
-from server.web import Page
 
 log = get_logger(__name__)
 CERTIFIERS = frozenset({Role.office_admin, Role.federation_admin})

@@ -21,9 +21,9 @@ from server.i18n import _
 from server.ledger.counting import Interval, split_by_day, subtract, whole_minutes
 from server.ledger.models import LedgerEntry, LedgerReview, ReviewDecision
 from server.logs import get_logger
+from server.pagination import PAGE_SIZE, Page
 from server.settings import Settings
 from server.volunteers.models import Volunteer
-from server.web import PAGE_SIZE, Page
 
 log = get_logger(__name__)
 

@@ -17,10 +17,10 @@ from server.accounts.models import STATION_STAFF, User
 from server.errors import Conflict, DomainError, Forbidden, NotFound
 from server.i18n import _
 from server.logs import get_logger
+from server.pagination import PAGE_SIZE, Page
 from server.stations.models import Community, Station
 from server.volunteers.models import RegistrationStatus, Volunteer
 from server.volunteers.normalise import age_on, mask_id_number
-from server.web import PAGE_SIZE, Page
 
 log = get_logger(__name__)
 

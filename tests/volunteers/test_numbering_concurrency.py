@@ -1,8 +1,11 @@
 """Two staff approve at the same moment, each in their own session and thread, on
 the real engines. The rows are committed for real, so the test removes them.
 
-A barrier makes both approvals read the county's highest number before either
-writes, so the race happens every run instead of by luck.
+On PostgreSQL a barrier makes both approvals read the county's highest number
+before either writes, so the race happens every run instead of by luck. SQLite
+transactions take the write lock when they begin (BEGIN IMMEDIATE), so there the
+second approval waits for the first and the race cannot happen: the test checks
+that the queueing gives the same result.
 """
 
 import threading
@@ -68,6 +71,7 @@ def committed_registrations(engine: Engine, count: int) -> Iterator[tuple[int, l
 def race(engine: Engine, monkeypatch, station_id: int, volunteer_ids: list[int]):
     """Approve each id in its own thread and session; each thread's first reading
     of the next number waits until every thread has read one."""
+    serialised = engine.dialect.name == "sqlite"
     barrier = threading.Barrier(len(volunteer_ids), timeout=20)
     real = review.next_volunteer_no
     local = threading.local()
@@ -77,7 +81,7 @@ def race(engine: Engine, monkeypatch, station_id: int, volunteer_ids: list[int])
     def next_volunteer_no(db, county):
         number = real(db, county)
         calls.append(number)
-        if not getattr(local, "waited", False):
+        if not serialised and not getattr(local, "waited", False):
             local.waited = True
             barrier.wait()
         return number
@@ -112,8 +116,11 @@ def test_simultaneous_approvals_in_one_county_get_different_numbers(
 
         following = f"{COUNTY}{int(first[6:]) + 1:06d}"
         assert sorted(map(str, outcomes)) == [first, following], outcomes
-        # Both read the same number; one of them had to try again.
-        assert calls == [first, first, following]
+        if engine.dialect.name == "sqlite":
+            assert calls == [first, following]
+        else:
+            # Both read the same number; one of them had to try again.
+            assert calls == [first, first, following]
         with Session(engine) as db:
             for volunteer_id in ids:
                 volunteer = db.get(Volunteer, volunteer_id)
