@@ -28,6 +28,7 @@ from server.i18n import _
 from server.logs import get_logger
 from server.settings import Settings
 from server.visits.models import Visit
+from server.volunteers.models import Volunteer
 from sync.checkins import apply_checkin
 from sync.credit import Settling
 from sync.flags import raise_flag
@@ -46,7 +47,7 @@ from sync.protocol import (
     read_record,
     unknown_id_refusal,
 )
-from sync.scope import Scope, load_scope
+from sync.scope import Scope, load_scope, volunteers_touched
 from sync.visits import apply_visit
 
 log = get_logger(__name__)
@@ -115,6 +116,7 @@ class Run:
     offset: int
     scopes: dict[int, Scope] = field(default_factory=dict)
     finished: list[str] = field(default_factory=list)
+    decided: set[str] = field(default_factory=set)
     waiting: list[str] = field(default_factory=list)
     _done_in_group: list[str] = field(default_factory=list)
     _held_in_group: list[str] = field(default_factory=list)
@@ -161,8 +163,11 @@ def push(
 
     for start in range(0, len(readable), GROUP_SIZE):
         group = readable[start : start + GROUP_SIZE]
-        done = _in_transaction(
-            run, lambda g=group: [(i, _receive(run, r)) for i, r in g]
+        done = _in_groups(
+            run,
+            group,
+            lambda item: (item[0], _receive(run, item[1])),
+            lambda item: (item[1].kind, item[1].payload, item[1].made_at),
         )
         for index, answer in done:
             answers[index] = answer
@@ -171,6 +176,8 @@ def push(
     result = PushResult(
         run.device_id, now, run.offset, flagged, _refresh_held(run, answers)
     )
+    # Only reads since the last commit; end them so that no lock outlives the push.
+    db.commit()
     log.info(
         "sync_batch",
         device_id=run.device_id,
@@ -187,10 +194,56 @@ def push(
 # Transactions ---------------------------------------------------------------
 
 
-def _in_transaction(run: Run, work: Callable[[], T], *, touch: bool = True) -> T:
+def _in_groups(
+    run: Run,
+    items: list[Any],
+    apply: Callable[[Any], T],
+    locks: Callable[[Any], tuple[str, dict, datetime | None]],
+) -> list[T]:
+    """Apply `items` in one transaction, their volunteers locked first in id order.
+
+    If that keeps failing (PostgreSQL found a deadlock with another push whose
+    guess of its volunteers fell short), apply them one transaction each: a single
+    record claims its id before it locks anyone, so it cannot close a cycle.
+    """
+
+    def work(group: list[Any]) -> list[T]:
+        _lock_volunteers(run, [locks(item) for item in group])
+        return [apply(item) for item in group]
+
+    if len(items) > 1:
+        try:
+            return _in_transaction(run, lambda: work(items), attempts=2)
+        except Transient:
+            log.warning("sync_group_split", records=len(items))
+    done: list[T] = []
+    for item in items:
+        done += _in_transaction(run, lambda i=item: work([i]))
+    return done
+
+
+def _lock_volunteers(run: Run, records: list[tuple[str, dict, datetime | None]]):
+    """Lock, in id order, every volunteer these records will credit (PostgreSQL;
+    on SQLite the transaction already holds the only write lock)."""
+    if run.db.get_bind().dialect.name != "postgresql":
+        return
+    ids = volunteers_touched(run.db, run.settings, run.user, records)
+    if ids:
+        run.db.execute(
+            select(Volunteer.id)
+            .where(Volunteer.id.in_(sorted(ids)))
+            .order_by(Volunteer.id)
+            .with_for_update()
+        ).all()
+
+
+def _in_transaction(
+    run: Run, work: Callable[[], T], *, touch: bool = True, attempts: int = 0
+) -> T:
     """Run `work` in one transaction and commit; retry what the database calls
     transient (a lock timeout, a deadlock), then give up with Transient."""
-    for attempt in range(ATTEMPTS):
+    attempts = attempts or ATTEMPTS
+    for attempt in range(attempts):
         run._done_in_group, run._held_in_group = [], []
         try:
             if touch:
@@ -200,7 +253,7 @@ def _in_transaction(run: Run, work: Callable[[], T], *, touch: bool = True) -> T
         except OperationalError as error:
             run.db.rollback()
             log.warning("sync_retry", attempt=attempt, error=type(error.orig).__name__)
-            if attempt + 1 == ATTEMPTS:
+            if attempt + 1 == attempts:
                 raise Transient() from error
             time.sleep(0.05 * 2**attempt + random.random() * 0.05)
             continue
@@ -208,6 +261,7 @@ def _in_transaction(run: Run, work: Callable[[], T], *, touch: bool = True) -> T
             run.db.rollback()
             raise
         run.finished.extend(run._done_in_group)
+        run.decided.update(run._done_in_group)
         run.waiting.extend(run._held_in_group)
         return result
     raise AssertionError("unreachable")
@@ -413,7 +467,21 @@ def _release(run: Run) -> None:
             return
         for start in range(0, len(ready), GROUP_SIZE):
             group = ready[start : start + GROUP_SIZE]
-            _in_transaction(run, lambda g=group: [_retry_held(run, i) for i in g])
+            rows = run.db.execute(
+                select(SyncRecord.id, SyncRecord.kind, SyncRecord.payload).where(
+                    SyncRecord.id.in_(group)
+                )
+            ).all()
+            run.db.commit()  # only a read: end it, so no lock is held meanwhile
+            payloads = {
+                i: (kind, json.loads(payload), None) for i, kind, payload in rows
+            }
+            _in_groups(
+                run,
+                group,
+                lambda i: _retry_held(run, i),
+                lambda i, known=payloads: known.get(i, ("", {}, None)),
+            )
 
 
 def _ready_followers(run: Run) -> list[str]:
@@ -452,8 +520,9 @@ def _retry_held(run: Run, record_id: str) -> Answer | None:
 
 
 def _refresh_held(run: Run, answers: list[Answer | None]) -> list[Answer]:
-    """Records answered `held` that were applied later in the same push get the
-    answer they ended with."""
+    """Records answered `held` that were decided later in the same push get the
+    answer they ended with: theirs if this push decided, `duplicate` if another
+    connection did meanwhile."""
     held = [a.id for a in answers if a is not None and a.status == "held"]
     rows = {}
     if held:
@@ -465,7 +534,16 @@ def _refresh_held(run: Run, answers: list[Answer | None]) -> list[Answer]:
     for answer in answers:
         assert answer is not None
         row = rows.get(answer.id)
-        if row is not None:
-            answer = Answer(row.id, row.status, row.reason, row.message)
+        if row is not None and row.id in run.decided:
+            status = RecordStatus(row.status).value
+            answer = Answer(row.id, status, row.reason, row.message)
+        elif row is not None:
+            answer = Answer(
+                row.id,
+                "duplicate",
+                row.reason,
+                row.message,
+                first_status=RecordStatus(row.status).value,
+            )
         final.append(answer)
     return final

@@ -3,7 +3,7 @@ recipients of those teams, and the activities they run or attend.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -113,3 +113,50 @@ def _volunteer_station(db: Session, user: User) -> int | None:
         return user.station_id
     volunteer = db.get(Volunteer, user.volunteer_id)
     return volunteer.station_id if volunteer else user.station_id
+
+
+def volunteers_touched(
+    db: Session, settings, user: User, records: list[tuple[str, dict, object]]
+) -> set[int]:
+    """The volunteers these records will probably credit, found cheaply: the
+    volunteer numbers of visits (and those already on the visits they change), the
+    volunteer behind a card code, the user's own volunteer for an activity code.
+    A guess that falls short costs only a retry, never a wrong answer."""
+    from server.cards.tokens import card_keys
+    from server.errors import DomainError
+    from server.visits.models import VisitVolunteer
+
+    numbers: set[str] = set()
+    visit_ids: set[str] = set()
+    ids: set[int] = set()
+    keys = card_keys(settings)
+    for kind, payload, _made_at in records:
+        if kind == "visit":
+            listed = payload.get("volunteers")
+            if isinstance(listed, list):
+                numbers.update(n for n in listed if isinstance(n, str))
+            if isinstance(payload.get("visit_id"), str):
+                visit_ids.add(payload["visit_id"].lower())
+        elif isinstance(payload.get("card_token"), str):
+            try:
+                claims = keys.decode(
+                    payload["card_token"], datetime.min.replace(tzinfo=UTC)
+                )
+            except DomainError:
+                continue
+            numbers.add(claims.volunteer_no)
+        elif user.volunteer_id is not None:
+            ids.add(user.volunteer_id)
+    if numbers:
+        ids.update(
+            db.scalars(select(Volunteer.id).where(Volunteer.volunteer_no.in_(numbers)))
+        )
+    if visit_ids:
+        ids.update(
+            db.scalars(
+                select(VisitVolunteer.volunteer_id).where(
+                    VisitVolunteer.visit_id.in_(visit_ids)
+                )
+            )
+        )
+    return ids

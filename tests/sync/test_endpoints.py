@@ -280,10 +280,10 @@ def test_the_staff_page_lists_own_station_flags_only(client, db):
     html = page(response.text)
     mine = select(SyncFlag.id).where(SyncFlag.station_id == field.station.id)
     flag_ids = {f"flag-{i}" for i in db.scalars(mine)}
-    rows = {row.attrs.get("id") for row in html.find_all("tr") if row.attrs.get("id")}
+    rows = {row["id"] for row in html.select("#sync-flags tr[id]")}
     assert rows == flag_ids and flag_ids
-    assert html.find("tr", **{"class": "flag-clock"}) is not None
-    assert html.by_id("no-gaps")
+    assert html.select_one("#sync-flags tr.flag-clock") is not None
+    assert html.select_one("#no-gaps") is not None
 
 
 def test_the_staff_page_is_for_staff(client, db):
