@@ -10,6 +10,7 @@ phone never kept does not load).
 """
 
 import base64
+import json
 import time
 from datetime import UTC, datetime
 from io import BytesIO
@@ -382,3 +383,150 @@ def qr_text(png: bytes) -> str:
     results = zxingcpp.read_barcodes(Image.open(BytesIO(png)))
     assert len(results) == 1
     return results[0].text
+
+
+class FakePush:
+    """Answers the phone's pushes as the test says, and keeps what was sent."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict] = []
+        self.answers: list = []
+
+    def __call__(self, route) -> None:
+        body = route.request.post_data_json
+        self.bodies.append(body)
+        # Never leave a request unanswered: the page would wait for ever.
+        answer = self.answers.pop(0) if self.answers else (500, {"error": "unplanned"})
+        if answer == "network":
+            route.abort("internetdisconnected")
+            return
+        status, payload = answer(body) if callable(answer) else answer
+        route.fulfill(
+            status=status, content_type="application/json", body=json.dumps(payload)
+        )
+
+
+def results(body: dict, *answers: dict) -> tuple[int, dict]:
+    records = body["records"]
+    return 200, {
+        "device_id": body["device_id"],
+        "clock_offset_seconds": 0,
+        "clock_flagged": False,
+        "results": [
+            {"id": r["id"], **a} for r, a in zip(records, answers, strict=True)
+        ],
+    }
+
+
+def add_records(page, count: int) -> list[str]:
+    return page.evaluate(
+        """n => Promise.all([...Array(n).keys()].map(i => FieldStore.add(
+             "checkin", "in", {activity_code: "1.2." + "x".repeat(22)},
+             {activity: "test " + i}))).then(rs => rs.map(r => r.id))""",
+        count,
+    )
+
+
+def sync(page) -> str:
+    return page.evaluate("() => FieldUI.sync().then(r => r.state)")
+
+
+@pytest.mark.browser
+def test_only_a_final_answer_takes_a_record_off_the_phone(phone):
+    fake = FakePush()
+    with phone.open() as page:
+        errors = errors_of(page)
+        phone.login(page, "volunteer", DEMO_PASSWORD)
+        page.goto("/field")
+        started(page)
+        page.route("**/api/sync/push", fake)
+        ids = add_records(page, 4)
+
+        # A busy server, a lost connection, a lost login: everything stays.
+        fake.answers = [
+            (503, {"error": "retry", "message": "busy"}),
+            "network",
+            (401, {"error": "login_required", "message": "log in"}),
+        ]
+        assert [sync(page), sync(page), sync(page)] == ["failed", "failed", "login"]
+        assert [r["status"] for r in outbox(page)] == ["waiting"] * 4
+        assert page.get_attribute("#field-waiting-count", "data-count") == "4"
+        assert [r["id"] for r in fake.bodies[0]["records"]] == ids  # in seq order
+
+        fake.answers = [
+            lambda body: results(
+                body,
+                {"status": "accepted"},
+                {"status": "held", "reason": "waiting_for_base", "waits_for": ids[0]},
+                {
+                    "status": "duplicate",
+                    "first_status": "refused",
+                    "reason": "code_expired",
+                    "message": "expired",
+                },
+                {"status": "conflict", "reason": "edited_elsewhere", "message": "m"},
+            ),
+            # Once the others are in, the held one is tried again at once.
+            lambda body: results(body, {"status": "held", "waits_for": ids[0]}),
+        ]
+        assert sync(page) == "done"
+        assert [r["id"] for r in fake.bodies[-1]["records"]] == [ids[1]]
+        left = {r["id"]: r for r in outbox(page)}
+        assert {i: left[i]["status"] for i in left} == {
+            ids[1]: "held",
+            ids[2]: "refused",
+        }
+        assert left[ids[2]]["message"] == "expired"
+        answered = page.evaluate(
+            "() => FieldStore.sent().then(s => s.map(r => [r.id, r.status]))"
+        )
+        assert sorted(answered) == sorted([[ids[0], "accepted"], [ids[3], "conflict"]])
+        assert page.get_attribute("#field-waiting-count", "data-count") == "1"
+        assert page.inner_text("#field-refused-count") == "1"
+
+        # The held one is sent again (the refused one never); a device id taken
+        # by someone else gets a new one, with the records numbered from 1.
+        first_device = fake.bodies[-1]["device_id"]
+        fake.answers = [
+            (409, {"error": "device_taken", "message": "taken"}),
+            lambda body: results(body, {"status": "accepted"}),
+        ]
+        assert sync(page) == "done"
+        taken, again = fake.bodies[-2:]
+        assert [r["id"] for r in taken["records"]] == [ids[1]]
+        assert again["device_id"] != first_device
+        assert [(r["id"], r["seq"]) for r in again["records"]] == [(ids[1], 1)]
+        assert [r["id"] for r in outbox(page)] == [ids[2]]
+        assert errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locks", ["web-locks", "indexeddb-flag"])
+def test_sync_never_runs_twice_at_once(phone, locks):
+    fake = FakePush()
+    with phone.open() as page:
+        phone.login(page, "volunteer", DEMO_PASSWORD)
+        page.goto("/field")
+        started(page)
+        if locks == "indexeddb-flag":
+            page.evaluate(
+                "() => Object.defineProperty(navigator, 'locks', {value: undefined})"
+            )
+        page.route("**/api/sync/push", fake)
+        add_records(page, 2)
+        fake.answers = [
+            lambda body: results(body, {"status": "accepted"}, {"status": "accepted"})
+        ] * 2
+
+        states = page.evaluate(
+            """() => { const config = FieldUI.config();
+                 return Promise.all([FieldSync.run(config), FieldSync.run(config)])
+                   .then(rs => rs.map(r => r.state)); }"""
+        )
+        assert sorted(states) == ["busy", "done"]
+        assert len(fake.bodies) == 1
+        # The lock was let go: the next sync runs.
+        assert (
+            page.evaluate("() => FieldSync.run(FieldUI.config()).then(r => r.state)")
+            == "done"
+        )
