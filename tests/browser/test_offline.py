@@ -273,12 +273,25 @@ def test_a_captain_works_offline_and_syncs_later(phone, live_server):
         assert len(live.all(select(Visit).where(Visit.created_at >= since))) == 4
 
         # Logging out with nothing waiting asks nothing and wipes the phone.
+        device = page.evaluate("() => FieldStore.getMeta('device_id')")
         page.on("dialog", lambda dialog: asked.append(dialog.message))
         with page.expect_navigation():
             page.click("form[data-wipe-on-submit] button")
         assert len(asked) == 1
         assert "field" not in database_names(page)
         assert not [n for n in cache_names(page) if n.startswith("field-pages-")]
+
+        # The next login is a new device, and one visit makes the phone ready again.
+        phone.login(page, "captain", DEMO_PASSWORD)
+        page.goto("/field")
+        started(page)
+        page.wait_for_selector("#field-offline-ready[data-ready=yes]", state="attached")
+        assert page.evaluate("() => FieldStore.getMeta('device_id')") != device
+        page.context.set_offline(True)
+        page.goto("/field/checkins")
+        page.wait_for_selector("#checkin-form[data-ready=yes]", state="attached")
+        assert page.get_attribute("#field-waiting-count", "data-count") == "0"
+        assert page.locator("#checkin-activity option").count() > 1
         assert errors == []
 
 

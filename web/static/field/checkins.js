@@ -143,6 +143,17 @@
       }
     }
     byId("checkin-form").dataset.ready = "yes";
+    document.addEventListener("field:changed", refill);
+  }
+
+  // The first visit with signal: the data arrives after the page was drawn.
+  async function refill() {
+    if (pulled.activities.length) return;
+    var fresh = await window.FieldStore.getMeta("pulled");
+    if (!fresh || !fresh.activities.length) return;
+    pulled = fresh;
+    UI.show("checkin-no-data", "");
+    fillActivities(null);
   }
 
   function start() {

@@ -144,23 +144,41 @@
     }
   }
 
+  function fieldPages() {
+    var urls = config.urls;
+    var pages = [urls.field_home, urls.field_scan, urls.field_outbox, urls.field_card];
+    if (config.is_captain) pages.push(urls.field_visit_new, urls.field_checkins);
+    return pages;
+  }
+
+  // Keep this version's pages on the phone. The service worker keeps them when
+  // it installs; after a logout (which wipes them) and a new login it is already
+  // installed, so the page fetches the missing ones itself, of its own version only.
+  async function keepPages(cache) {
+    var pages = fieldPages();
+    var found = await Promise.all(pages.map(function (p) { return cache.match(p); }));
+    await Promise.all(pages.map(async function (path, i) {
+      if (found[i]) return;
+      var response = await fetch(path, { credentials: "same-origin", cache: "no-store" });
+      if (response.ok && !response.redirected && response.headers.get("X-Field-Version") === config.version) {
+        await cache.put(path, response);
+      }
+    }));
+    var kept = await Promise.all(pages.map(function (p) { return cache.match(p); }));
+    return kept.every(Boolean);
+  }
+
   // On the field home: say when this version's pages are all kept on the phone.
   async function offlineReady() {
-    var el = byId("field-offline-ready");
-    if (!el || !("serviceWorker" in navigator) || !window.caches) return;
+    if (!("serviceWorker" in navigator) || !window.caches || !navigator.onLine) return;
     await navigator.serviceWorker.ready;
     var cache = await caches.open("field-pages-" + config.version);
-    var pages = [config.urls.field_home, config.urls.field_scan, config.urls.field_outbox, config.urls.field_card];
-    if (config.is_captain) pages.push(config.urls.field_visit_new, config.urls.field_checkins);
-    for (var tries = 0; tries < 40; tries++) {
-      var found = await Promise.all(pages.map(function (p) { return cache.match(p); }));
-      if (found.every(Boolean)) {
-        el.dataset.ready = "yes";
-        el.textContent = t("offline_ready");
-        el.className = "ok";
-        return;
-      }
-      await new Promise(function (resolve) { setTimeout(resolve, 250); });
+    var ready = await keepPages(cache).catch(function () { return false; });
+    var el = byId("field-offline-ready");
+    if (el && ready) {
+      el.dataset.ready = "yes";
+      el.textContent = t("offline_ready");
+      el.className = "ok";
     }
   }
 
