@@ -114,14 +114,28 @@ def checkin_pairs(
     return merge(pairs)
 
 
-def settle(db: Session, origin: Origin, wanted: list[Interval], how: Settling) -> None:
-    """Make the ledger credit exactly `wanted` for this origin (see module doc)."""
-    lock_volunteer(db, origin.volunteer_id)
-    live = _live_entries(db, origin)
+def settle(
+    db: Session,
+    origin: Origin,
+    wanted: list[Interval],
+    how: Settling,
+    *,
+    fresh: bool = False,
+) -> None:
+    """Make the ledger credit exactly `wanted` for this origin (see module doc).
+
+    `fresh` says the origin is new (a visit just created), so nothing was credited
+    for it yet and there is nothing to look up or withdraw.
+    """
+    # record_service locks the volunteer too, but only after this reads.
+    if not fresh:
+        lock_volunteer(db, origin.volunteer_id)
+    live = [] if fresh else _live_entries(db, origin)
     stale = [entry for entry in live if not _inside(entry, wanted)]
     if stale:
         _withdraw(db, stale, how)
 
+    credited = [Interval(e.started_at, e.ended_at) for e in live if e not in stale]
     for interval in wanted:
         entries = record_service(
             db,
@@ -137,6 +151,7 @@ def settle(db: Session, origin: Origin, wanted: list[Interval], how: Settling) -
             settings=how.settings,
         )
         for entry in entries:
+            credited.append(Interval(entry.started_at, entry.ended_at))
             db.add(
                 SyncCredit(
                     entry_id=entry.id,
@@ -145,7 +160,10 @@ def settle(db: Session, origin: Origin, wanted: list[Interval], how: Settling) -
                 )
             )
     db.flush()
-    _flag_shortfall(db, origin, wanted, how)
+    # Fully credited by this origin itself: nothing overlapped, no need to look.
+    wanted_minutes = sum(w.minutes for w in merge(wanted))
+    if _overlap_minutes(merge(wanted), merge(credited)) < wanted_minutes:
+        _flag_shortfall(db, origin, wanted, how)
 
     if stale:
         freed = Interval(
@@ -160,16 +178,20 @@ def _inside(entry: LedgerEntry, wanted: list[Interval]) -> bool:
 
 def live_entry():
     """Entries that still count: positive, neither rejected nor reversed."""
-    reversal = aliased(LedgerEntry)
-    return and_(
-        LedgerEntry.minutes > 0,
-        LedgerEntry.reverses_id.is_(None),
-        ~exists().where(
-            LedgerReview.entry_id == LedgerEntry.id,
-            LedgerReview.decision == ReviewDecision.rejected,
-        ),
-        ~exists().where(reversal.reverses_id == LedgerEntry.id),
-    )
+    return _LIVE
+
+
+# Built once: an aliased table rebuilt per call costs more than the query it is in.
+_REVERSAL = aliased(LedgerEntry)
+_LIVE = and_(
+    LedgerEntry.minutes > 0,
+    LedgerEntry.reverses_id.is_(None),
+    ~exists().where(
+        LedgerReview.entry_id == LedgerEntry.id,
+        LedgerReview.decision == ReviewDecision.rejected,
+    ),
+    ~exists().where(_REVERSAL.reverses_id == LedgerEntry.id),
+)
 
 
 def _live_entries(db: Session, origin: Origin) -> list[LedgerEntry]:
@@ -221,8 +243,12 @@ def _flag_shortfall(
     """Flag an origin whose time was (partly) credited already by another record."""
     if not wanted:
         return
+    span = Interval(min(w.start for w in wanted), max(w.end for w in wanted))
     covering = select(LedgerEntry.started_at, LedgerEntry.ended_at).where(
-        LedgerEntry.volunteer_id == origin.volunteer_id, live_entry()
+        LedgerEntry.volunteer_id == origin.volunteer_id,
+        LedgerEntry.started_at < span.end,
+        LedgerEntry.ended_at > span.start,
+        live_entry(),
     )
     if origin.activity_id is not None:
         # Any scan entry of this activity covers it, online check-outs included.

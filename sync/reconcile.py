@@ -116,6 +116,7 @@ class Run:
     offset: int
     scopes: dict[int, Scope] = field(default_factory=dict)
     finished: list[str] = field(default_factory=list)
+    known: set[str] = field(default_factory=set)
     decided: set[str] = field(default_factory=set)
     waiting: list[str] = field(default_factory=list)
     _done_in_group: list[str] = field(default_factory=list)
@@ -168,6 +169,7 @@ def push(
             group,
             lambda item: (item[0], _receive(run, item[1])),
             lambda item: (item[1].kind, item[1].payload, item[1].made_at),
+            lambda items: _known_ids(run, [record.id for _i, record in items]),
         )
         for index, answer in done:
             answers[index] = answer
@@ -199,6 +201,7 @@ def _in_groups(
     items: list[Any],
     apply: Callable[[Any], T],
     locks: Callable[[Any], tuple[str, dict, datetime | None]],
+    before: Callable[[list[Any]], None] | None = None,
 ) -> list[T]:
     """Apply `items` in one transaction, their volunteers locked first in id order.
 
@@ -209,6 +212,8 @@ def _in_groups(
 
     def work(group: list[Any]) -> list[T]:
         _lock_volunteers(run, [locks(item) for item in group])
+        if before is not None:
+            before(group)
         return [apply(item) for item in group]
 
     if len(items) > 1:
@@ -317,30 +322,25 @@ def _claim_device(run: Run, measured: int, flagged: bool) -> None:
 # One record -------------------------------------------------------------------
 
 
+def _known_ids(run: Run, ids: list[str]) -> None:
+    """Which of these records are stored already: one query for a whole group."""
+    query = select(SyncRecord.id).where(SyncRecord.id.in_(ids))
+    run.known = set(run.db.scalars(query))
+
+
 def _locked_record(db: Session, record_id: str) -> SyncRecord | None:
     return db.get(SyncRecord, record_id, with_for_update=True, populate_existing=True)
 
 
 def _receive(run: Run, record: Incoming) -> Answer:
-    db = run.db
-    row = _locked_record(db, record.id)
-    if row is not None:
-        return _known(run, row)
-
+    if record.id in run.known:
+        row = _locked_record(run.db, record.id)
+        if row is not None:
+            return _known(run, row)
     row = _new_row(run, record)
-    try:
-        with db.begin_nested():
-            db.add(row)
-            db.flush()
-    except IntegrityError:
-        # The same record, committed meanwhile by another connection.
-        row = _locked_record(db, record.id)
-        if row is None:
-            raise
-        return _known(run, row)
     if record.problem is not None:
-        return _decide(run, row, RecordStatus.refused, record.problem)
-    return _attempt(run, row)
+        return _store(run, row, RecordStatus.refused, record.problem, new=True)
+    return _attempt(run, row, new=True)
 
 
 def _new_row(run: Run, record: Incoming) -> SyncRecord:
@@ -372,7 +372,13 @@ def _known(run: Run, row: SyncRecord) -> Answer:
     return Answer(row.id, "duplicate", row.reason, row.message, first_status=row.status)
 
 
-def _attempt(run: Run, row: SyncRecord) -> Answer:
+def _attempt(run: Run, row: SyncRecord, *, new: bool = False) -> Answer:
+    """Apply the record and store its answer, in one savepoint.
+
+    A new record's row is written last: if a copy of it was committed meanwhile by
+    another connection, that insert fails on the primary key, everything this copy
+    did is rolled back with the savepoint, and the first copy's answer is read.
+    """
     db = run.db
     scope = run.scope_for(row.user_id)
     how = Settling(
@@ -386,42 +392,78 @@ def _attempt(run: Run, row: SyncRecord) -> Answer:
     try:
         with db.begin_nested():
             apply(db, row, json.loads(row.payload), scope, how)
+            _set_decision(run, row, RecordStatus.accepted)
+            if new:
+                db.add(row)
+            db.flush()
     except Held as held:
-        return _hold(run, row, held.waits_for)
+        return _store(run, row, RecordStatus.held, new=new, waits_for=held.waits_for)
     except Contested as contested:
-        _flag_conflict(run, row, contested.reason)
-        return _decide(run, row, RecordStatus.conflict, contested)
+        return _store(run, row, RecordStatus.conflict, contested, new=new)
     except Refusal as refusal:
-        return _decide(run, row, RecordStatus.refused, refusal)
+        return _store(run, row, RecordStatus.refused, refusal, new=new)
     except DomainError as error:
         # Refusals of other features: an expired code, a revoked card.
-        return _decide(
-            run, row, RecordStatus.refused, Refusal(error.code, error.message)
-        )
-    return _decide(run, row, RecordStatus.accepted)
+        why = Refusal(error.code, error.message)
+        return _store(run, row, RecordStatus.refused, why, new=new)
+    except IntegrityError:
+        return _raced(run, row)
+    run._done_in_group.append(row.id)
+    return Answer(row.id, "accepted")
 
 
-def _decide(
-    run: Run, row: SyncRecord, status: str, why: Refusal | Contested | None = None
+def _store(
+    run: Run,
+    row: SyncRecord,
+    status: str,
+    why: Refusal | Contested | None = None,
+    *,
+    new: bool,
+    waits_for: str | None = None,
 ) -> Answer:
+    """Store an answer other than `accepted` (nothing of the record was applied)."""
+    db = run.db
+    try:
+        with db.begin_nested():
+            if status == RecordStatus.held:
+                row.status, row.waits_for = RecordStatus.held, waits_for
+            else:
+                _set_decision(run, row, status, why)
+            if new:
+                db.add(row)
+            if status == RecordStatus.conflict:
+                _flag_conflict(run, row, row.reason)
+            db.flush()
+    except IntegrityError:
+        return _raced(run, row)
+    if status == RecordStatus.held:
+        run._held_in_group.append(row.id)
+        message = _("Waiting for the earlier change this one follows.")
+        return Answer(row.id, "held", "waiting_for_base", message, waits_for=waits_for)
+    run._done_in_group.append(row.id)
+    return Answer(row.id, RecordStatus(status).value, row.reason, row.message)
+
+
+def _raced(run: Run, row: SyncRecord) -> Answer:
+    """A unique key was taken by a connection that committed meanwhile."""
+    existing = _locked_record(run.db, row.id)
+    if existing is not None:
+        return _known(run, existing)
+    if row.kind == "visit" and row.op == "create":
+        why = Refusal("visit_exists", _("A visit with this id already exists."))
+        return _store(run, row, RecordStatus.refused, why, new=True)
+    raise RuntimeError("a unique key was taken, but not by a copy of this record")
+
+
+def _set_decision(
+    run: Run, row: SyncRecord, status: str, why: Refusal | Contested | None = None
+) -> None:
     row.status = status
     row.reason = why.reason[:40] if why else ""
     row.message = why.message[:300] if why else ""
     row.waits_for = None
     row.decided_at = run.now
     row.payload = _without_photo(row.payload)
-    run.db.flush()
-    run._done_in_group.append(row.id)
-    return Answer(row.id, RecordStatus(status).value, row.reason, row.message)
-
-
-def _hold(run: Run, row: SyncRecord, waits_for: str) -> Answer:
-    row.status = RecordStatus.held
-    row.waits_for = waits_for
-    run.db.flush()
-    run._held_in_group.append(row.id)
-    message = _("Waiting for the earlier change this one follows.")
-    return Answer(row.id, "held", "waiting_for_base", message, waits_for=waits_for)
 
 
 def _flag_conflict(run: Run, row: SyncRecord, reason: str) -> None:

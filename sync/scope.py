@@ -28,8 +28,14 @@ class TeamInfo:
 
 @dataclass
 class Scope:
+    """A user's teams, and the volunteers and recipients already looked up for
+    them during one push (so that 500 visits do not look up the same people 500
+    times)."""
+
     user: User
     teams: dict[int, TeamInfo] = field(default_factory=dict)
+    volunteers: dict[str, Volunteer] = field(default_factory=dict)
+    recipients: dict[int, Recipient | None] = field(default_factory=dict)
 
     @property
     def is_captain(self) -> bool:
@@ -74,8 +80,20 @@ def team_volunteers_query(scope: Scope):
 def volunteers_by_number(
     db: Session, scope: Scope, numbers: list[str]
 ) -> dict[str, Volunteer]:
-    query = team_volunteers_query(scope).where(Volunteer.volunteer_no.in_(numbers))
-    return {v.volunteer_no: v for v in db.scalars(query)}
+    """Those of `numbers` that are volunteers the captain may record."""
+    missing = [n for n in numbers if n not in scope.volunteers]
+    if missing:
+        query = team_volunteers_query(scope).where(Volunteer.volunteer_no.in_(missing))
+        scope.volunteers.update((v.volunteer_no, v) for v in db.scalars(query))
+    return {n: scope.volunteers[n] for n in numbers if n in scope.volunteers}
+
+
+def team_recipient(db: Session, scope: Scope, recipient_id: int) -> Recipient | None:
+    """The recipient, if assigned to one of the captain's teams with consent."""
+    if recipient_id not in scope.recipients:
+        query = team_recipients_query(scope).where(Recipient.id == recipient_id)
+        scope.recipients[recipient_id] = db.scalars(query).first()
+    return scope.recipients[recipient_id]
 
 
 def team_recipients_query(scope: Scope):

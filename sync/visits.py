@@ -13,12 +13,11 @@ from server.accounts.models import User
 from server.activities.models import ServiceType
 from server.db import utcnow
 from server.i18n import _
-from server.recipients.models import Recipient
 from server.visits.models import Visit, VisitPhoto, VisitVolunteer
 from sync.credit import Settling, settle, visit_origin, visit_wants
 from sync.models import RecordStatus, SyncRecord
 from sync.protocol import Contested, Held, Refusal, corrected, is_uuid, parse_time
-from sync.scope import Scope, volunteers_by_number
+from sync.scope import Scope, team_recipient, volunteers_by_number
 
 MAX_VISIT = timedelta(hours=12)
 FUTURE_LEEWAY = timedelta(minutes=5)
@@ -97,7 +96,7 @@ def _create(db, row, visit_id, payload, scope, how) -> None:
         _put_photo(db, visit_id, data.photo)
     db.flush()
     row.station_id = visit.station_id
-    _settle_all(db, visit, data.volunteer_ids, set(), how)
+    _settle_all(db, visit, data.volunteer_ids, set(), how, fresh=True)
 
 
 def _update(db, visit: Visit, row, payload, scope, how) -> None:
@@ -163,12 +162,14 @@ def _changed(visit: Visit, row: SyncRecord) -> None:
     visit.updated_at = utcnow()
 
 
-def _settle_all(db, visit: Visit, now_present: set[int], before: set[int], how):
+def _settle_all(
+    db, visit: Visit, now_present: set[int], before: set[int], how, fresh=False
+):
     # Sorted, so that two records touching the same volunteers lock them in the
     # same order and cannot deadlock each other.
     for volunteer_id in sorted(now_present | before):
         wanted = visit_wants(visit, volunteer_id, now_present)
-        settle(db, visit_origin(visit, volunteer_id), wanted, how)
+        settle(db, visit_origin(visit, volunteer_id), wanted, how, fresh=fresh)
 
 
 def _present(db: Session, visit_id: str) -> set[int]:
@@ -234,12 +235,8 @@ def read_visit(
     team = scope.teams.get(_int(payload.get("team_id")))
     if team is None:
         raise Refusal("unknown_team", _("This team is not one of yours."))
-    recipient = db.get(Recipient, _int(payload.get("recipient_id")) or 0)
-    if (
-        recipient is None
-        or recipient.team_id != team.id
-        or not recipient.consent_recorded
-    ):
+    recipient = team_recipient(db, scope, _int(payload.get("recipient_id")) or 0)
+    if recipient is None or recipient.team_id != team.id:
         raise Refusal(
             "unknown_recipient", _("This recipient is not assigned to the team.")
         )

@@ -160,7 +160,7 @@ def test_a_transient_database_error_answers_503_and_nothing_is_lost(
     monkeypatch.setattr(sync.reconcile, "ATTEMPTS", 1)
     real = sync.reconcile._attempt
 
-    def locked(run, row):
+    def locked(run, row, **_kwargs):
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
     monkeypatch.setattr(sync.reconcile, "_attempt", locked)
