@@ -159,6 +159,7 @@ def partner_scans(phone, partner_state: dict, qr: bytes, name: str):
 
 
 @pytest.mark.browser
+@pytest.mark.timeout(480)  # it waits out a real minute between scans
 def test_the_whole_path_from_registration_to_a_partner_scan(phone, live_server):
     records = Records(live_server.database_url)
     station = records.one(
