@@ -9,6 +9,7 @@ cookies over.
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -80,8 +81,9 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         "DATABASE_URL": database_url,
         "LOG_FORMAT": "console",
     }
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = ARTIFACTS / "server.log"
+    # The log is written in this run's own folder (several runs may share the
+    # tree) and copied next to the screenshots at the end.
+    log = work / "server.log"
     python = [sys.executable, "-m", "server"]
     subprocess.run(
         [*python, "setup"], env=env, cwd=ROOT, check=True, capture_output=True
@@ -106,6 +108,8 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log, ARTIFACTS / "server.log")
 
 
 @pytest.fixture(scope="session")
