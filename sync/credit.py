@@ -54,7 +54,15 @@ class Settling:
     recorded_by: int
     record_id: str | None = None
     needs_review: bool = False
-    touched: set[str] = field(default_factory=set)
+    # Links of new ledger entries to their origins, written in one insert by
+    # `write_links` rather than one ORM object each.
+    links: list[dict] = field(default_factory=list)
+
+
+def write_links(db: Session, how: Settling) -> None:
+    if how.links:
+        db.connection().execute(SyncCredit.__table__.insert(), how.links)
+        how.links.clear()
 
 
 def visit_origin(visit: Visit, volunteer_id: int) -> Origin:
@@ -129,6 +137,7 @@ def settle(
     """
     # record_service locks the volunteer too, but only after this reads.
     if not fresh:
+        write_links(db, how)
         lock_volunteer(db, origin.volunteer_id)
     live = [] if fresh else _live_entries(db, origin)
     stale = [entry for entry in live if not _inside(entry, wanted)]
@@ -152,20 +161,21 @@ def settle(
         )
         for entry in entries:
             credited.append(Interval(entry.started_at, entry.ended_at))
-            db.add(
-                SyncCredit(
-                    entry_id=entry.id,
-                    origin=origin.key,
-                    volunteer_id=origin.volunteer_id,
-                )
+            how.links.append(
+                {
+                    "entry_id": entry.id,
+                    "origin": origin.key,
+                    "volunteer_id": origin.volunteer_id,
+                }
             )
-    db.flush()
     # Fully credited by this origin itself: nothing overlapped, no need to look.
     wanted_minutes = sum(w.minutes for w in merge(wanted))
     if _overlap_minutes(merge(wanted), merge(credited)) < wanted_minutes:
+        write_links(db, how)
         _flag_shortfall(db, origin, wanted, how)
 
     if stale:
+        write_links(db, how)  # the origins given minutes back must see them
         freed = Interval(
             min(e.started_at for e in stale), max(e.ended_at for e in stale)
         )

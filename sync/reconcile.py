@@ -30,7 +30,7 @@ from server.settings import Settings
 from server.visits.models import Visit
 from server.volunteers.models import Volunteer
 from sync.checkins import apply_checkin
-from sync.credit import Settling
+from sync.credit import Settling, write_links
 from sync.flags import raise_flag
 from sync.models import Device, FlagKind, RecordStatus, SyncRecord
 from sync.protocol import (
@@ -340,7 +340,7 @@ def _receive(run: Run, record: Incoming) -> Answer:
     row = _new_row(run, record)
     if record.problem is not None:
         return _store(run, row, RecordStatus.refused, record.problem, new=True)
-    return _attempt(run, row, new=True)
+    return _attempt(run, row, new=True, payload=record.payload)
 
 
 def _new_row(run: Run, record: Incoming) -> SyncRecord:
@@ -372,7 +372,9 @@ def _known(run: Run, row: SyncRecord) -> Answer:
     return Answer(row.id, "duplicate", row.reason, row.message, first_status=row.status)
 
 
-def _attempt(run: Run, row: SyncRecord, *, new: bool = False) -> Answer:
+def _attempt(
+    run: Run, row: SyncRecord, *, new: bool = False, payload: dict | None = None
+) -> Answer:
     """Apply the record and store its answer, in one savepoint.
 
     A new record's row is written last: if a copy of it was committed meanwhile by
@@ -391,7 +393,8 @@ def _attempt(run: Run, row: SyncRecord, *, new: bool = False) -> Answer:
     apply = apply_visit if row.kind == "visit" else apply_checkin
     try:
         with db.begin_nested():
-            apply(db, row, json.loads(row.payload), scope, how)
+            apply(db, row, payload or json.loads(row.payload), scope, how)
+            write_links(db, how)
             _set_decision(run, row, RecordStatus.accepted)
             if new:
                 db.add(row)
@@ -486,6 +489,8 @@ def _flag_conflict(run: Run, row: SyncRecord, reason: str) -> None:
 
 def _without_photo(payload: str) -> str:
     """The stored payload keeps the photo's size, not its bytes, once applied."""
+    if '"photo"' not in payload:
+        return payload
     data = json.loads(payload)
     photo = data.get("photo")
     if isinstance(photo, dict) and isinstance(photo.get("data"), str):

@@ -14,7 +14,7 @@ from server.activities.models import ServiceType
 from server.db import utcnow
 from server.i18n import _
 from server.visits.models import Visit, VisitPhoto, VisitVolunteer
-from sync.credit import Settling, settle, visit_origin, visit_wants
+from sync.credit import Settling, settle, visit_origin, visit_wants, write_links
 from sync.models import RecordStatus, SyncRecord
 from sync.protocol import Contested, Held, Refusal, corrected, is_uuid, parse_time
 from sync.scope import Scope, team_recipient, volunteers_by_number
@@ -22,6 +22,7 @@ from sync.scope import Scope, team_recipient, volunteers_by_number
 MAX_VISIT = timedelta(hours=12)
 FUTURE_LEEWAY = timedelta(minutes=5)
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+SERVICE_TYPES = frozenset(s.value for s in ServiceType)
 KEEP = object()  # the payload said nothing about the photo: keep the server's
 
 
@@ -89,12 +90,13 @@ def _create(db, row, visit_id, payload, scope, how) -> None:
     )
     db.add(visit)
     db.flush()
-    db.add_all(
-        VisitVolunteer(visit_id=visit_id, volunteer_id=v) for v in data.volunteer_ids
+    # Plain rows, not ORM objects: a visit may list many volunteers.
+    db.connection().execute(
+        VisitVolunteer.__table__.insert(),
+        [{"visit_id": visit_id, "volunteer_id": v} for v in sorted(data.volunteer_ids)],
     )
     if data.photo not in (KEEP, None):
         _put_photo(db, visit_id, data.photo)
-    db.flush()
     row.station_id = visit.station_id
     _settle_all(db, visit, data.volunteer_ids, set(), how, fresh=True)
 
@@ -152,7 +154,9 @@ def delete_on_server(db: Session, visit_id: str, by: User, settings) -> Visit:
     visit.last_record_id = None
     db.flush()
     present = _present(db, visit.id)
-    _settle_all(db, visit, set(), present, Settling(settings, recorded_by=by.id))
+    how = Settling(settings, recorded_by=by.id)
+    _settle_all(db, visit, set(), present, how)
+    write_links(db, how)
     return visit
 
 
@@ -256,7 +260,7 @@ def read_visit(
 
     started_at, ended_at = _times(payload, row)
     service_type = payload.get("service_type")
-    if service_type not in {s.value for s in ServiceType}:
+    if service_type not in SERVICE_TYPES:
         raise Refusal("bad_service_type", _("Please choose a service type."))
     notes = payload.get("notes", "")
     if not isinstance(notes, str) or len(notes) > 2000:
