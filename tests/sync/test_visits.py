@@ -368,3 +368,18 @@ def test_a_volunteer_cannot_record_visits(db):
     record = phone.visit("create", new_id(), field)
     answers = send(db, volunteer_user, phone, [record])
     assert answers[record["id"]]["reason"] == "not_allowed"
+
+
+def test_a_second_create_of_the_same_visit_is_refused(db):
+    field = make_field(db)
+    phone, visit_id = Phone(), new_id()
+    first = phone.visit("create", visit_id, field, minutes=60)
+    second = phone.visit("create", visit_id, field, minutes=30)
+
+    answers = send(db, field.captain, phone, [first, second])
+
+    assert answers[first["id"]]["status"] == "accepted"
+    assert answers[second["id"]]["reason"] == "visit_exists"
+    visit = db.get(Visit, visit_id)
+    assert visit.ended_at - visit.started_at == timedelta(minutes=60)
+    assert sum(live_minutes(db, field).values()) == 60
