@@ -27,6 +27,8 @@ from server.db import utcnow
 from server.demo.data import DEMO_PASSWORD
 from server.ledger.models import LedgerEntry, LedgerReview
 from server.visits.models import Visit, VisitPhoto, VisitVolunteer
+from tests.browser.conftest import ARTIFACTS, LiveServer, Phone
+from tests.browser.deploys import Deploy
 from tests.browser.field_helpers import (
     FIELD_PAGES,
     LiveData,
@@ -543,3 +545,62 @@ def test_sync_never_runs_twice_at_once(phone, locks):
             page.evaluate("() => FieldSync.run(FieldUI.config()).then(r => r.state)")
             == "done"
         )
+
+
+@pytest.fixture
+def deploy(tmp_path, playwright_instance):
+    copy = Deploy(tmp_path / "app", ARTIFACTS / "deploy-server.log")
+    copy.setup()
+    copy.start()
+    yield copy
+    copy.stop()
+
+
+def field_caches(page) -> list[str]:
+    return sorted(n for n in cache_names(page) if n.startswith("field-"))
+
+
+@pytest.mark.browser
+def test_a_new_deploy_replaces_the_phones_pages_and_assets_whole(
+    deploy, playwright_instance, tmp_path
+):
+    server = LiveServer(deploy.url, deploy.database_url, deploy.log)
+    phone = Phone(playwright_instance, server, ARTIFACTS / "deploy", tmp_path)
+    phone.artifacts.mkdir(parents=True, exist_ok=True)
+    with phone.open() as page:
+        errors = errors_of(page)
+        phone.login(page, "captain", DEMO_PASSWORD)
+        page.goto("/field")
+        started(page)
+        page.wait_for_selector("#field-offline-ready[data-ready=yes]", state="attached")
+        old = page.evaluate("() => FieldUI.config().version")
+        assert field_caches(page) == [f"field-assets-{old}", f"field-pages-{old}"]
+
+        # A release changes one stylesheet; the phone next opens the app online.
+        deploy.stop()
+        deploy.change("web/static/field/field.css", "/* release 2 */\n")
+        deploy.start()
+        phone.login(page, "captain", DEMO_PASSWORD)  # sessions were in its memory
+        page.goto("/field")
+        started(page)
+        new = page.evaluate("() => FieldUI.config().version")
+        assert new != old
+        eventually(
+            lambda: field_caches(page) == [f"field-assets-{new}", f"field-pages-{new}"]
+        )
+
+        # Without signal every page and asset is of the new version, together.
+        page.context.set_offline(True)
+        page.goto("/field/visits/new")
+        page.wait_for_selector("#visit-form[data-ready=yes]", state="attached")
+        assert page.evaluate("() => FieldUI.config().version") == new
+        sources = page.eval_on_selector_all(
+            "script[src^='/static/'], link[href^='/static/']",
+            "els => els.map(e => e.getAttribute('src') || e.getAttribute('href'))",
+        )
+        assert sources and all(src.endswith(f"?v={new}") for src in sources)
+        css = page.evaluate(
+            "v => fetch('/static/field/field.css?v=' + v).then(r => r.text())", new
+        )
+        assert "release 2" in css
+        assert errors == []
