@@ -2,9 +2,15 @@
 phone's IndexedDB and caches as the page sees them.
 """
 
+import base64
+import json
 import os
+import time
 from datetime import date, datetime, timedelta
+from io import BytesIO
 
+import zxingcpp
+from PIL import Image
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -125,3 +131,97 @@ def cache_names(page) -> list[str]:
 
 def minutes_between(start: datetime, end: datetime) -> int:
     return int((end - start) / timedelta(minutes=1))
+
+
+def big_photo() -> bytes:
+    image = Image.new("RGB", (2400, 1800), "#8fb3d9")
+    for x in range(0, 2400, 200):
+        image.paste("#d98f8f", (x, 0, x + 100, 1800))
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def errors_of(page) -> list[str]:
+    """JavaScript errors the page throws, collected as the test goes."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def eventually(check, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.2)
+
+
+def accepted_count(page) -> int:
+    return page.evaluate(
+        "() => FieldStore.sent().then(s => s.filter(r => r.status === 'accepted')"
+        ".length)"
+    )
+
+
+def decoded_data_url(data_url: str) -> str:
+    """What an independent decoder reads in a QR drawn by the page."""
+    raw = base64.b64decode(data_url.split(",", 1)[1])
+    results = zxingcpp.read_barcodes(Image.open(BytesIO(raw)))
+    assert len(results) == 1
+    return results[0].text
+
+
+def qr_text(png: bytes) -> str:
+    results = zxingcpp.read_barcodes(Image.open(BytesIO(png)))
+    assert len(results) == 1
+    return results[0].text
+
+
+class FakePush:
+    """Answers the phone's pushes as the test says, and keeps what was sent."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict] = []
+        self.answers: list = []
+
+    def __call__(self, route) -> None:
+        body = route.request.post_data_json
+        self.bodies.append(body)
+        # Never leave a request unanswered: the page would wait for ever.
+        answer = self.answers.pop(0) if self.answers else (500, {"error": "unplanned"})
+        if answer == "network":
+            route.abort("internetdisconnected")
+            return
+        status, payload = answer(body) if callable(answer) else answer
+        route.fulfill(
+            status=status, content_type="application/json", body=json.dumps(payload)
+        )
+
+
+def results(body: dict, *answers: dict) -> tuple[int, dict]:
+    records = body["records"]
+    return 200, {
+        "device_id": body["device_id"],
+        "clock_offset_seconds": 0,
+        "clock_flagged": False,
+        "results": [
+            {"id": r["id"], **a} for r, a in zip(records, answers, strict=True)
+        ],
+    }
+
+
+def add_records(page, count: int) -> list[str]:
+    return page.evaluate(
+        """n => Promise.all([...Array(n).keys()].map(i => FieldStore.add(
+             "checkin", "in", {activity_code: "1.2." + "x".repeat(22)},
+             {activity: "test " + i}))).then(rs => rs.map(r => r.id))""",
+        count,
+    )
+
+
+def sync(page) -> str:
+    return page.evaluate("() => FieldUI.sync().then(r => r.state)")
+
+
+def field_caches(page) -> list[str]:
+    return sorted(n for n in cache_names(page) if n.startswith("field-"))

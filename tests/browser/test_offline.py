@@ -9,14 +9,10 @@ Playwright applies it to service workers too; the test checks that a page the
 phone never kept does not load).
 """
 
-import base64
-import json
-import time
 from datetime import UTC, datetime
 from io import BytesIO
 
 import pytest
-import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 from sqlmodel import Session
@@ -31,34 +27,27 @@ from tests.browser.conftest import ARTIFACTS, LiveServer, Phone
 from tests.browser.deploys import Deploy
 from tests.browser.field_helpers import (
     FIELD_PAGES,
+    FakePush,
     LiveData,
+    accepted_count,
+    add_records,
+    big_photo,
     cache_names,
     database_names,
+    decoded_data_url,
+    errors_of,
+    eventually,
+    field_caches,
     local_input,
     outbox,
+    qr_text,
+    results,
     started,
+    sync,
 )
 
-HELPERS = (
-    "530802000003",
-    "530802000004",
-)  # two demo volunteers of the captain's station
-
-
-def big_photo() -> bytes:
-    image = Image.new("RGB", (2400, 1800), "#8fb3d9")
-    for x in range(0, 2400, 200):
-        image.paste("#d98f8f", (x, 0, x + 100, 1800))
-    buffer = BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def errors_of(page) -> list[str]:
-    """JavaScript errors the page throws, collected as the test goes."""
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
+# Two demo volunteers of the captain's station.
+HELPERS = ("530802000003", "530802000004")
 
 
 def open_all_field_pages(page) -> None:
@@ -96,14 +85,6 @@ def check_in_by_short_code(page, activity_id: int, code: str) -> None:
     page.fill("#checkin-code", code)
     page.click("#checkin-save")
     page.wait_for_selector("#checkin-saved:not([hidden])")
-
-
-def sync_now(page) -> None:
-    page.click("#field-sync-button")
-    page.wait_for_selector(
-        "#field-sync-status[data-state=done]:not([data-state=running])",
-        state="attached",
-    )
 
 
 def work_offline(page, live: LiveData, team, recipient_id: int, activity) -> None:
@@ -191,20 +172,6 @@ def on_the_server(live: LiveData, since: datetime, activity) -> None:
     )
     volunteers = {live.volunteer(number).id for number in HELPERS}
     assert sorted(c.volunteer_id for c in checkins) == sorted(volunteers)
-
-
-def eventually(check, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "not within the time allowed"
-        time.sleep(0.2)
-
-
-def accepted_count(page) -> int:
-    return page.evaluate(
-        "() => FieldStore.sent().then(s => s.filter(r => r.status === 'accepted')"
-        ".length)"
-    )
 
 
 @pytest.mark.browser
@@ -297,14 +264,6 @@ def test_a_captain_works_offline_and_syncs_later(phone, live_server):
         assert errors == []
 
 
-def decoded_data_url(data_url: str) -> str:
-    """What an independent decoder reads in a QR drawn by the page."""
-    raw = base64.b64decode(data_url.split(",", 1)[1])
-    results = zxingcpp.read_barcodes(Image.open(BytesIO(raw)))
-    assert len(results) == 1
-    return results[0].text
-
-
 def activity_qr(phone, activity_id: int) -> bytes:
     """The check-in QR the captain's screen shows now, as the app served it."""
     with phone.open() as page:
@@ -392,58 +351,6 @@ def test_a_volunteer_checks_in_and_shows_the_card_without_signal(phone, live_ser
         )
     )
     assert sorted(c.kind for c in checks) == ["in", "out"]
-
-
-def qr_text(png: bytes) -> str:
-    results = zxingcpp.read_barcodes(Image.open(BytesIO(png)))
-    assert len(results) == 1
-    return results[0].text
-
-
-class FakePush:
-    """Answers the phone's pushes as the test says, and keeps what was sent."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict] = []
-        self.answers: list = []
-
-    def __call__(self, route) -> None:
-        body = route.request.post_data_json
-        self.bodies.append(body)
-        # Never leave a request unanswered: the page would wait for ever.
-        answer = self.answers.pop(0) if self.answers else (500, {"error": "unplanned"})
-        if answer == "network":
-            route.abort("internetdisconnected")
-            return
-        status, payload = answer(body) if callable(answer) else answer
-        route.fulfill(
-            status=status, content_type="application/json", body=json.dumps(payload)
-        )
-
-
-def results(body: dict, *answers: dict) -> tuple[int, dict]:
-    records = body["records"]
-    return 200, {
-        "device_id": body["device_id"],
-        "clock_offset_seconds": 0,
-        "clock_flagged": False,
-        "results": [
-            {"id": r["id"], **a} for r, a in zip(records, answers, strict=True)
-        ],
-    }
-
-
-def add_records(page, count: int) -> list[str]:
-    return page.evaluate(
-        """n => Promise.all([...Array(n).keys()].map(i => FieldStore.add(
-             "checkin", "in", {activity_code: "1.2." + "x".repeat(22)},
-             {activity: "test " + i}))).then(rs => rs.map(r => r.id))""",
-        count,
-    )
-
-
-def sync(page) -> str:
-    return page.evaluate("() => FieldUI.sync().then(r => r.state)")
 
 
 @pytest.mark.browser
@@ -554,10 +461,6 @@ def deploy(tmp_path, playwright_instance):
     copy.start()
     yield copy
     copy.stop()
-
-
-def field_caches(page) -> list[str]:
-    return sorted(n for n in cache_names(page) if n.startswith("field-"))
 
 
 @pytest.mark.browser
