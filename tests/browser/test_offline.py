@@ -507,3 +507,40 @@ def test_a_new_deploy_replaces_the_phones_pages_and_assets_whole(
         )
         assert "release 2" in css
         assert errors == []
+
+
+@pytest.mark.browser
+def test_records_of_another_login_are_kept_and_never_sent_as_someone_else(phone):
+    fake = FakePush()
+    with phone.open() as page:
+        errors = errors_of(page)
+        page.context.route("**/api/sync/push", fake)
+        phone.login(page, "captain", DEMO_PASSWORD)
+        page.goto("/field")
+        started(page)
+        fake.answers = ["network"]
+        ids = add_records(page, 1)
+        assert sync(page) == "failed"
+
+        # The session ends without the logout button; someone else logs in.
+        page.context.clear_cookies()
+        phone.login(page, "volunteer", DEMO_PASSWORD)
+        page.goto("/field")
+        started(page)
+        assert page.is_visible("#field-owner-warning")
+        assert page.is_disabled("#field-sync-button")
+        sent_before = len(fake.bodies)
+        assert sync(page) == "error"
+        assert len(fake.bodies) == sent_before
+        assert [r["id"] for r in outbox(page)] == ids
+
+        # Back to the captain: the record goes, under the captain's login.
+        page.context.clear_cookies()
+        phone.login(page, "captain", DEMO_PASSWORD)
+        fake.answers = [lambda body: results(body, {"status": "accepted"})]
+        page.goto("/field")
+        started(page)
+        assert page.is_hidden("#field-owner-warning")
+        assert [r["id"] for r in fake.bodies[-1]["records"]] == ids
+        assert outbox(page) == []
+        assert errors == []
