@@ -93,7 +93,8 @@
     } else if (result.state === "login") {
       text = t("sync_login");
     } else {
-      text = t("sync_error", { what: (result.error && result.error.message) || result.error.error });
+      var error = result.error || {};
+      text = t("sync_error", { what: error.message || error.error || "" });
     }
     var status = byId("field-sync-status");
     if (status) {
