@@ -14,6 +14,7 @@ from server.accounts.auth import requires, station_staff
 from server.accounts.models import Role
 from server.db import utcnow
 from server.i18n import _
+from server.logs import get_logger
 from server.web import PAGE_SIZE, Page, page_number, render
 from sync import review
 from sync.labels import flag_kind_labels, reason_labels
@@ -21,6 +22,7 @@ from sync.protocol import BatchError, Transient, read_batch
 from sync.pull import pull
 from sync.reconcile import push
 
+log = get_logger(__name__)
 phone_user = requires(Role.captain, Role.volunteer)
 # Up to 500 records with photos of at most 512 KiB, base64: docs/sync.md says 8 MB.
 MAX_BODY = 9 * 1024 * 1024
@@ -45,8 +47,10 @@ async def sync_push(request: Request, db: Session) -> Response:
             lambda: push(db, request.user, batch, settings)
         )
     except BatchError as error:
+        log.info("sync_batch_refused", user_id=request.user.id, error=error.code)
         return _error(error.code, error.message, error.status)
     except Transient:
+        log.warning("sync_batch_retry", user_id=request.user.id)
         message = _("The server is busy. Nothing was lost; please send again.")
         return _error("retry", message, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     return Response(result.as_dict())

@@ -1,0 +1,5 @@
+import sys
+
+from bench.sync_reconcile import main
+
+sys.exit(main())
