@@ -290,3 +290,12 @@ def test_the_staff_page_is_for_staff(client, db):
     field = make_field(db)
     client.login(field.captain.username)
     assert client.get("/station/sync").status_code == 403
+
+
+def test_a_body_over_the_limit_is_refused_with_413(client, db):
+    field = make_field(db)
+    client.login(field.captain.username)
+    phone = Phone()
+    huge = visit_now(phone, field, notes="x" * (10 * 1024 * 1024))
+    response = push(client, batch(phone, [huge]))
+    assert response.status_code == 413
