@@ -23,7 +23,7 @@ from server.volunteers.models import Volunteer
 
 LOGINS = {
     "head": Role.head,
-    "deputy2": Role.head,
+    "head2": Role.head,
     "captain": Role.captain,
     "volunteer": Role.volunteer,
     "pending": Role.volunteer,
@@ -54,9 +54,9 @@ def test_every_demo_login_exists_with_its_role(db, settings):
         assert user.role == role, username
 
     head = db.exec(select(User).where(User.username == "head")).one()
-    deputy2 = db.exec(select(User).where(User.username == "deputy2")).one()
-    assert head.station_id and deputy2.station_id
-    assert head.station_id != deputy2.station_id
+    head2 = db.exec(select(User).where(User.username == "head2")).one()
+    assert head.station_id and head2.station_id
+    assert head.station_id != head2.station_id
     office = db.exec(select(User).where(User.username == "office")).one()
     assert office.division_code == settings.city_code
     partner = db.exec(select(User).where(User.username == "partner")).one()

@@ -92,7 +92,7 @@ def _create(db: Session, settings: Settings) -> None:
     login = _LoginMaker(db, password)
 
     head = login.staff("head", "示例站长", Role.head, station_id=stations[0].id)
-    login.staff("deputy2", "示例宁洱站长", Role.head, station_id=stations[1].id)
+    login.staff("head2", "示例宁洱站长", Role.head, station_id=stations[1].id)
     office = login.staff(
         "office", "示例市文明办", Role.office_admin, division_code=settings.city_code
     )
