@@ -134,9 +134,8 @@ def send(db: Session, user: User, phone: Phone, records: list[dict], **kwargs) -
 
 def live_minutes(db: Session, fld: Field) -> dict[tuple[int, object], int]:
     """Minutes that count (pending or confirmed, not withdrawn) for the field's
-    volunteers, by volunteer and day. Scoped to the field because on SQLite a test's
-    commits are real (see the report on tests/conftest.py), so other tests' rows
-    may be there."""
+    volunteers, by volunteer and day. Scoped to the field: one property test
+    builds many fields in one database, and the committed-data tests share theirs."""
     from sqlalchemy import func
 
     from server.ledger.models import LedgerEntry
