@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 path="/static", directories=[WEB / "static"], name="static"
             ),
         ],
-        dependencies={"db": Provide(_db_session, sync_to_thread=False)},
+        dependencies={"db": Provide(_db_session)},
         middleware=[
             LeanSessionConfig(
                 store="sessions",

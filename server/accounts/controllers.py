@@ -1,7 +1,7 @@
 import anyio
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.stores.base import Store
 from sqlmodel import Session
@@ -19,17 +19,16 @@ from server.logs import get_logger
 from server.web import render
 
 log = get_logger(__name__)
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 @get("/login", name="login", sync_to_thread=False)
-def login_page(request: Request, next: str = "") -> Template:
+def login_page(request: Request, next: FromQuery[str] = "") -> Template:
     return render(request, "accounts/login.html", {"next": _safe_next(next)})
 
 
 @post("/login", name="login_submit")
 async def login_submit(
-    request: Request, db: Session, data: dict[str, str] = Form
+    request: Request, db: NamedDependency[Session], data: URLEncodedBody[dict[str, str]]
 ) -> Template | Redirect:
     username = data.get("username", "").strip()
     next_path = _safe_next(data.get("next", ""))

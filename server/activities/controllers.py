@@ -5,8 +5,8 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, Router, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -28,8 +28,6 @@ from server.ledger.service import as_hours
 from server.qr import qr_png
 from server.settings import Settings
 from server.web import page_number, render
-
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 def _settings(request: Request) -> Settings:
@@ -54,7 +52,9 @@ def checkin_url(request: Request, token: str) -> str:
 
 
 @get("/captain", name="captain_home", guards=[captain_or_staff], sync_to_thread=True)
-def captain_home(request: Request, db: Session, page: str | None = None) -> Template:
+def captain_home(
+    request: Request, db: NamedDependency[Session], page: FromQuery[str | None] = None
+) -> Template:
     settings = _settings(request)
     now = utcnow()
     number = page_number(page)
@@ -70,7 +70,10 @@ def captain_home(request: Request, db: Session, page: str | None = None) -> Temp
     sync_to_thread=True,
 )
 def activity_detail(
-    request: Request, db: Session, activity_id: int, page: str | None = None
+    request: Request,
+    db: NamedDependency[Session],
+    activity_id: FromPath[int],
+    page: FromQuery[str | None] = None,
 ) -> Template:
     activity = visible_activity(db, request.user, activity_id)
     people = attendance(db, activity.id, page_number(page))
@@ -84,7 +87,9 @@ def activity_detail(
     guards=[captain_or_staff],
     sync_to_thread=True,
 )
-def activity_code(request: Request, db: Session, activity_id: int) -> Template:
+def activity_code(
+    request: Request, db: NamedDependency[Session], activity_id: FromPath[int]
+) -> Template:
     settings = _settings(request)
     activity = visible_activity(db, request.user, activity_id)
     now = utcnow()
@@ -113,7 +118,10 @@ def activity_code(request: Request, db: Session, activity_id: int) -> Template:
     sync_to_thread=True,
 )
 def activity_code_png(
-    request: Request, db: Session, activity_id: int, t: str = ""
+    request: Request,
+    db: NamedDependency[Session],
+    activity_id: FromPath[int],
+    t: FromQuery[str] = "",
 ) -> Response:
     activity = visible_activity(db, request.user, activity_id)
     codes.verify_code(t, _settings(request), utcnow(), activity_id=activity.id)
@@ -133,7 +141,9 @@ def scan_checkin(request: Request) -> Template:
 
 
 @get("/checkin", name="checkin", guards=[volunteer_only], sync_to_thread=True)
-def checkin(request: Request, db: Session, c: str = "") -> Template | Redirect:
+def checkin(
+    request: Request, db: NamedDependency[Session], c: FromQuery[str] = ""
+) -> Template | Redirect:
     if not c.strip():
         return Redirect(request.app.route_reverse("scan_checkin"))
     context = _checkin_context(request, db, c)
@@ -143,7 +153,7 @@ def checkin(request: Request, db: Session, c: str = "") -> Template | Redirect:
 
 @post("/checkin", name="checkin_submit", guards=[volunteer_only], sync_to_thread=True)
 def checkin_submit(
-    request: Request, db: Session, data: dict[str, str] = Form
+    request: Request, db: NamedDependency[Session], data: URLEncodedBody[dict[str, str]]
 ) -> Template:
     settings = _settings(request)
     raw, kind = data.get("c", ""), data.get("kind", "")

@@ -2,6 +2,8 @@
 
 import anyio
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -28,7 +30,7 @@ def _code_context(request: Request, volunteer) -> dict:
 
 
 @get("/me/card", name="my_card", guards=[volunteer_only], sync_to_thread=True)
-def my_card(request: Request, db: Session) -> Template:
+def my_card(request: Request, db: NamedDependency[Session]) -> Template:
     volunteer = service.own_volunteer(db, request.user)
     if not service.is_approved(volunteer):
         return render(request, "cards/pending.html", {"volunteer": volunteer})
@@ -44,7 +46,7 @@ def my_card(request: Request, db: Session) -> Template:
 
 
 @get("/me/card/code", name="my_card_code", guards=[volunteer_only], sync_to_thread=True)
-def my_card_code(request: Request, db: Session) -> Template:
+def my_card_code(request: Request, db: NamedDependency[Session]) -> Template:
     """The QR and short code alone, for HTMX to swap in as the code changes."""
     volunteer = service.own_volunteer(db, request.user)
     if not service.is_approved(volunteer):
@@ -55,7 +57,9 @@ def my_card_code(request: Request, db: Session) -> Template:
 @get(
     "/me/card/qr.png", name="card_qr_png", guards=[volunteer_only], sync_to_thread=True
 )
-def card_qr_png(request: Request, db: Session, t: str = "") -> Response:
+def card_qr_png(
+    request: Request, db: NamedDependency[Session], t: FromQuery[str] = ""
+) -> Response:
     volunteer = service.own_volunteer(db, request.user)
     settings = _settings(request)
     if not service.is_own_current_code(db, settings, volunteer, t, utcnow()):
@@ -70,7 +74,7 @@ def card_qr_png(request: Request, db: Session, t: str = "") -> Response:
 @get(
     "/me/card/print", name="my_card_print", guards=[volunteer_only], sync_to_thread=True
 )
-def my_card_print(request: Request, db: Session) -> Template:
+def my_card_print(request: Request, db: NamedDependency[Session]) -> Template:
     volunteer = service.own_volunteer(db, request.user)
     settings = _settings(request)
     card = service.issue_printed_card(db, volunteer)
@@ -90,7 +94,7 @@ def my_card_print(request: Request, db: Session) -> Template:
     guards=[volunteer_only],
     sync_to_thread=True,
 )
-def renew_printed_card(request: Request, db: Session) -> Redirect:
+def renew_printed_card(request: Request, db: NamedDependency[Session]) -> Redirect:
     volunteer = service.own_volunteer(db, request.user)
     service.renew_printed_card(db, volunteer)
     db.commit()
@@ -120,14 +124,18 @@ def _office_page(request: Request, db: Session, number: int, **extra) -> dict:
 
 
 @get("/office", name="office_home", guards=[office_only], sync_to_thread=True)
-def office_home(request: Request, db: Session, page: str = "1") -> Template:
+def office_home(
+    request: Request, db: NamedDependency[Session], page: FromQuery[str] = "1"
+) -> Template:
     certified = request.query_params.get("certified")
     context = _office_page(request, db, page_number(page), certified=certified)
     return render(request, "office/home.html", context)
 
 
 @post("/office/certify", name="certify_stars", guards=[office_only])
-async def certify_stars(request: Request, db: Session) -> Template | Redirect:
+async def certify_stars(
+    request: Request, db: NamedDependency[Session]
+) -> Template | Redirect:
     form = await request.form()
     ids = [int(raw) for raw in form.getall("volunteer_id", []) if raw.isdigit()]
 

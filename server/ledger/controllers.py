@@ -3,8 +3,8 @@
 from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -18,8 +18,6 @@ from server.errors import DomainError
 from server.i18n import _
 from server.ledger.service import as_hours, confirm, pending_entries, reject
 from server.web import page_number, render
-
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 def _ids(raw: Any) -> list[int]:
@@ -54,10 +52,10 @@ def _hours_page(
 )
 def station_hours(
     request: Request,
-    db: Session,
-    page: str | None = None,
-    confirmed: int | None = None,
-    rejected: int | None = None,
+    db: NamedDependency[Session],
+    page: FromQuery[str | None] = None,
+    confirmed: FromQuery[int | None] = None,
+    rejected: FromQuery[int | None] = None,
 ) -> Template:
     context = _hours_page(
         request, db, page_number(page), confirmed=confirmed, rejected=rejected
@@ -72,7 +70,7 @@ def station_hours(
     sync_to_thread=True,
 )
 def confirm_hours(
-    request: Request, db: Session, data: dict[str, Any] = Form
+    request: Request, db: NamedDependency[Session], data: URLEncodedBody[dict[str, Any]]
 ) -> Redirect:
     flagged = data.get("flagged") == "1"
     done = confirm(
@@ -90,7 +88,10 @@ def confirm_hours(
     sync_to_thread=True,
 )
 def reject_hours(
-    request: Request, db: Session, entry_id: int, data: dict[str, Any] = Form
+    request: Request,
+    db: NamedDependency[Session],
+    entry_id: FromPath[int],
+    data: URLEncodedBody[dict[str, Any]],
 ) -> Template | Redirect:
     reason = str(data.get("reason", ""))
     try:

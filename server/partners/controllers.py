@@ -1,8 +1,8 @@
 """The partner's counter: scan a card, see the result, record a benefit's use."""
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import URLEncodedBody
 from litestar.response import Template
 from sqlmodel import Session
 
@@ -13,7 +13,6 @@ from server.partners import service
 from server.settings import Settings
 from server.web import is_fragment_request, render
 
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 USE_TARGET = "use-outcome"
 
 
@@ -22,7 +21,7 @@ def _settings(request: Request) -> Settings:
 
 
 @get("/partner/scan", name="partner_scan", guards=[partner_only], sync_to_thread=True)
-def partner_scan(request: Request, db: Session) -> Template:
+def partner_scan(request: Request, db: NamedDependency[Session]) -> Template:
     partner = service.partner_of(db, request.user)
     return render(request, "partners/scan.html", {"partner": partner, "code": ""})
 
@@ -31,7 +30,7 @@ def partner_scan(request: Request, db: Session) -> Template:
     "/partner/verify", name="partner_verify", guards=[partner_only], sync_to_thread=True
 )
 def partner_verify(
-    request: Request, db: Session, data: dict[str, str] = Form
+    request: Request, db: NamedDependency[Session], data: URLEncodedBody[dict[str, str]]
 ) -> Template:
     partner = service.partner_of(db, request.user)
     code = data.get("code", "").strip()
@@ -57,7 +56,7 @@ def partner_verify(
     sync_to_thread=True,
 )
 def record_benefit_use(
-    request: Request, db: Session, data: dict[str, str] = Form
+    request: Request, db: NamedDependency[Session], data: URLEncodedBody[dict[str, str]]
 ) -> Template:
     benefit_id = data.get("benefit_id", "")
     context: dict = {"use": None, "refused": None}

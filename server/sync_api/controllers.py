@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import anyio
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from litestar.response import Template
 from sqlmodel import Session
 
@@ -36,7 +38,7 @@ RETRY_AFTER_SECONDS = 5
     request_max_body_size=MAX_BODY,
     status_code=200,
 )
-async def sync_push(request: Request, db: Session) -> Response:
+async def sync_push(request: Request, db: NamedDependency[Session]) -> Response:
     refused = _refuse_foreign(request)
     if refused is not None:
         return refused
@@ -57,7 +59,9 @@ async def sync_push(request: Request, db: Session) -> Response:
 
 
 @get("/api/sync/pull", name="sync_pull", guards=[phone_user], sync_to_thread=True)
-def sync_pull(request: Request, db: Session, cursor: str | None = None) -> Response:
+def sync_pull(
+    request: Request, db: NamedDependency[Session], cursor: FromQuery[str | None] = None
+) -> Response:
     refused = _refuse_foreign(request)
     if refused is not None:
         return refused
@@ -68,9 +72,9 @@ def sync_pull(request: Request, db: Session, cursor: str | None = None) -> Respo
 @get("/station/sync", name="station_sync", guards=[station_staff], sync_to_thread=True)
 def station_sync(
     request: Request,
-    db: Session,
-    flags_page: str | None = None,
-    gaps_page: str | None = None,
+    db: NamedDependency[Session],
+    flags_page: FromQuery[str | None] = None,
+    gaps_page: FromQuery[str | None] = None,
 ) -> Template:
     station_id = request.user.station_id
     flags_number, gaps_number = page_number(flags_page), page_number(gaps_page)

@@ -5,6 +5,8 @@ from functools import partial
 import anyio
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from sqlmodel import Session
 
@@ -36,12 +38,12 @@ REGISTER_BODY_LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
 
 
 @get("/register", name="register", sync_to_thread=True)
-def register_page(request: Request, db: Session) -> Template:
+def register_page(request: Request, db: NamedDependency[Session]) -> Template:
     return _form_page(request, db, Registration(), {})
 
 
 @post("/register", name="register_submit", request_max_body_size=REGISTER_BODY_LIMIT)
-async def register_submit(request: Request, db: Session) -> Template:
+async def register_submit(request: Request, db: NamedDependency[Session]) -> Template:
     values = await request.form()
     photo = await _uploaded(values.get("photo"))
     form = Registration.from_form(values, values.getall("intentions", []), photo)
@@ -90,10 +92,10 @@ def _form_page(
 @get("/register/stations", name="register_stations", sync_to_thread=True)
 def register_stations(
     request: Request,
-    db: Session,
-    county: str = "",
-    township: str = "",
-    station_id: str = "",
+    db: NamedDependency[Session],
+    county: FromQuery[str] = "",
+    township: FromQuery[str] = "",
+    station_id: FromQuery[str] = "",
 ) -> Template:
     """HTMX narrows the station list: by county (and its townships), or township."""
     context = {"selected": station_id, "errors": {}, "county": county}
@@ -108,7 +110,9 @@ def register_stations(
 @get(
     "/volunteers/{volunteer_id:int}/photo", name="volunteer_photo", sync_to_thread=True
 )
-def volunteer_photo(request: Request, db: Session, volunteer_id: int) -> Response:
+def volunteer_photo(
+    request: Request, db: NamedDependency[Session], volunteer_id: FromPath[int]
+) -> Response:
     """The card photo for the volunteer, their station and a partner that scanned
     them; the same 404 for everyone else, so ids cannot be probed."""
     data = photo_for(db, current_user(request), volunteer_id, now=utcnow())

@@ -3,8 +3,8 @@
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
@@ -28,12 +28,11 @@ from server.volunteers.review import (
 from server.volunteers.service import has_photo
 from server.web import page_number, render
 
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 DETAIL = "/station/registrations/{volunteer_id:int}"
 
 
 @get("/station", name="station_home", guards=[station_staff], sync_to_thread=True)
-def station_home(request: Request, db: Session) -> Template:
+def station_home(request: Request, db: NamedDependency[Session]) -> Template:
     station_id = staff_station_id(request.user)
     context = {
         "station": db.get(Station, station_id),
@@ -49,7 +48,7 @@ def station_home(request: Request, db: Session) -> Template:
     sync_to_thread=True,
 )
 def station_registrations(
-    request: Request, db: Session, page: str | None = None
+    request: Request, db: NamedDependency[Session], page: FromQuery[str | None] = None
 ) -> Template:
     station_id = staff_station_id(request.user)
     rows = registrations_page(
@@ -69,7 +68,9 @@ def station_registrations(
 
 
 @get(DETAIL, name="station_registration", guards=[station_staff], sync_to_thread=True)
-def station_registration(request: Request, db: Session, volunteer_id: int) -> Template:
+def station_registration(
+    request: Request, db: NamedDependency[Session], volunteer_id: FromPath[int]
+) -> Template:
     return _detail_page(request, db, volunteer_id)
 
 
@@ -79,7 +80,9 @@ def station_registration(request: Request, db: Session, volunteer_id: int) -> Te
     guards=[station_staff],
     sync_to_thread=True,
 )
-def approve(request: Request, db: Session, volunteer_id: int) -> Redirect:
+def approve(
+    request: Request, db: NamedDependency[Session], volunteer_id: FromPath[int]
+) -> Redirect:
     approve_registration(
         db,
         staff_station_id(request.user),
@@ -97,7 +100,10 @@ def approve(request: Request, db: Session, volunteer_id: int) -> Redirect:
     sync_to_thread=True,
 )
 def reject(
-    request: Request, db: Session, volunteer_id: int, data: dict[str, str] = Form
+    request: Request,
+    db: NamedDependency[Session],
+    volunteer_id: FromPath[int],
+    data: URLEncodedBody[dict[str, str]],
 ) -> Template | Redirect:
     reason = data.get("reason", "")
     try:
