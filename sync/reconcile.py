@@ -25,6 +25,7 @@ from server.accounts.models import User
 from server.db import utcnow
 from server.errors import DomainError
 from server.i18n import _
+from server.ledger.service import mark_locked
 from server.logs import get_logger
 from server.settings import Settings
 from server.visits.models import Visit
@@ -240,6 +241,8 @@ def _lock_volunteers(run: Run, records: list[tuple[str, dict, datetime | None]])
             .order_by(Volunteer.id)
             .with_for_update()
         ).all()
+        # record_service then skips locking them again, volunteer by volunteer.
+        mark_locked(run.db, ids)
 
 
 def _in_transaction(

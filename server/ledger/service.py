@@ -10,12 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from server.accounts.models import STATION_STAFF, User
 from server.activities.models import Activity
+from server.db import UTCDateTime
 from server.errors import Conflict, DomainError, Forbidden, NotFound
 from server.i18n import _
 from server.ledger.counting import Interval, split_by_day, subtract, whole_minutes
@@ -94,43 +95,85 @@ def record_service(
 def lock_volunteer(db: Session, volunteer_id: int) -> None:
     """Hold the volunteer's write lock until the transaction ends.
 
-    PostgreSQL locks the row. SQLite has one writer at a time, but a transaction
-    that reads first and writes later could still act on a stale read; a no-op
-    write as the first step takes the write lock before anything is read.
+    PostgreSQL locks the row, once per transaction: a row lock is held until the
+    transaction ends, so taking it again (sync settles one volunteer many times in a
+    batch, and locks the batch's volunteers up front) only costs a round trip.
+    SQLite transactions begin IMMEDIATE (`server.db`), holding the database's only
+    write lock already; there the volunteer is only checked to exist.
     """
+    if volunteer_id in locked_volunteers(db):
+        return
     if db.get_bind().dialect.name == "postgresql":
         found = db.execute(
-            select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update()
+            _LOCK_VOLUNTEER, {"volunteer_id": volunteer_id}
         ).scalar_one_or_none()
     else:
-        result = db.execute(
-            update(Volunteer)
-            .where(Volunteer.id == volunteer_id)
-            .values(status=Volunteer.status)
-            .execution_options(synchronize_session=False)
-        )
-        found = volunteer_id if result.rowcount else None
+        found = db.execute(
+            _VOLUNTEER_EXISTS, {"volunteer_id": volunteer_id}
+        ).scalar_one_or_none()
     if found is None:
         raise NotFound(_("No such volunteer."))
+    mark_locked(db, [volunteer_id])
+
+
+def locked_volunteers(db: Session) -> set[int]:
+    """Volunteers whose lock the session's current transaction holds.
+
+    Locks are noted per transaction object (a savepoint is one too). Those noted in
+    the current transaction or in one enclosing it are held; those noted in a
+    transaction since ended are not (a rolled-back savepoint releases PostgreSQL
+    row locks taken in it), so a lock is never assumed that is not held.
+    """
+    noted = db.info.get(_LOCKED_KEY)
+    held: set[int] = set()
+    if not noted:
+        return held
+    transaction = db.get_nested_transaction() or db.get_transaction()
+    while transaction is not None:
+        held |= noted.get(transaction, set())
+        transaction = transaction.parent
+    return held
+
+
+def mark_locked(db: Session, volunteer_ids: Iterable[int]) -> None:
+    """Note volunteers whose lock the current transaction has just taken."""
+    transaction = db.get_nested_transaction() or db.get_transaction()
+    if transaction is None:
+        return
+    noted = db.info.setdefault(_LOCKED_KEY, {})
+    for ended in [t for t in noted if not t.is_active]:
+        del noted[ended]
+    noted.setdefault(transaction, set()).update(volunteer_ids)
+
+
+_LOCKED_KEY = "ledger_locked_volunteers"
+# Statements built once with bound parameters: building them per call cost more
+# than running them (offline sync credits hundreds of visits per request).
+_LOCK_VOLUNTEER = (
+    select(Volunteer.id)
+    .where(Volunteer.id == bindparam("volunteer_id"))
+    .with_for_update()
+)
+_VOLUNTEER_EXISTS = select(Volunteer.id).where(
+    Volunteer.id == bindparam("volunteer_id")
+)
 
 
 def credited_intervals(
     db: Session, volunteer_id: int, within: Interval | None = None
 ) -> list[Interval]:
     """Stretches already credited to the volunteer: entries neither rejected nor
-    reversed (pending ones included, so a minute waiting for review is taken)."""
-    query = select(LedgerEntry.started_at, LedgerEntry.ended_at).where(
-        LedgerEntry.volunteer_id == volunteer_id,
-        LedgerEntry.reverses_id.is_(None),
-        LedgerEntry.minutes > 0,
-        ~_is_rejected(),
-        ~_is_reversed(),
-    )
-    if within is not None:
-        query = query.where(
-            LedgerEntry.started_at < within.end, LedgerEntry.ended_at > within.start
+    reversed (pending ones included, so a minute waiting for review is taken).
+
+    With `within`, only the entries overlapping it (ix_ledger_volunteer_start)."""
+    if within is None:
+        rows = db.execute(_CREDITED, {"volunteer_id": volunteer_id})
+    else:
+        rows = db.execute(
+            _CREDITED_WITHIN,
+            {"volunteer_id": volunteer_id, "start": within.start, "end": within.end},
         )
-    return [Interval(start, end) for start, end in db.execute(query) if start < end]
+    return [Interval(start, end) for start, end in rows if start < end]
 
 
 def _is_rejected():
@@ -147,6 +190,17 @@ def _is_reversed():
 # Built once: aliasing the table anew on every call cost more than the query itself
 # (offline sync credits hundreds of visits per request through record_service).
 _REVERSAL = aliased(LedgerEntry)
+_CREDITED = select(LedgerEntry.started_at, LedgerEntry.ended_at).where(
+    LedgerEntry.volunteer_id == bindparam("volunteer_id"),
+    LedgerEntry.reverses_id.is_(None),
+    LedgerEntry.minutes > 0,
+    ~_is_rejected(),
+    ~_is_reversed(),
+)
+_CREDITED_WITHIN = _CREDITED.where(
+    LedgerEntry.started_at < bindparam("end", type_=UTCDateTime),
+    LedgerEntry.ended_at > bindparam("start", type_=UTCDateTime),
+)
 
 
 def _zone(tz: ZoneInfo | str | None, settings: Settings | None) -> ZoneInfo:
