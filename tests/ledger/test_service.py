@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from server.accounts.models import Role
-from server.errors import Conflict, DomainError, Forbidden
+from server.errors import Conflict, DomainError, Forbidden, NotFound
 from server.ledger.counting import Interval
 from server.ledger.models import LedgerEntry, LedgerReview
 from server.ledger.service import (
@@ -15,6 +15,8 @@ from server.ledger.service import (
     confirmed_minutes,
     confirmed_minutes_by_volunteer,
     credited_intervals,
+    lock_volunteer,
+    locked_volunteers,
     record_service,
     reject,
     reverse,
@@ -260,3 +262,29 @@ def test_entries_stay_in_the_table(db, place):
         select(LedgerEntry).where(LedgerEntry.volunteer_id == volunteer.id)
     ).all()
     assert sorted(r.minutes for r in rows) == [-60, 60]
+
+
+def test_a_volunteer_is_locked_once_per_transaction(db, place):
+    """A lock taken in the transaction, or one enclosing it, is held; one taken in a
+    savepoint that was rolled back is not (PostgreSQL releases it)."""
+    _, volunteer, _ = place
+    lock_volunteer(db, volunteer.id)
+    assert volunteer.id in locked_volunteers(db)
+    with db.begin_nested():
+        assert volunteer.id in locked_volunteers(db)
+
+    other = make_volunteer(db, make_station(db))
+    savepoint = db.begin_nested()
+    lock_volunteer(db, other.id)
+    assert other.id in locked_volunteers(db)
+    savepoint.rollback()
+    assert other.id not in locked_volunteers(db)
+    assert volunteer.id in locked_volunteers(db)
+
+    db.commit()
+    assert locked_volunteers(db) == set()
+
+
+def test_locking_a_missing_volunteer_is_refused(db, place):
+    with pytest.raises(NotFound):
+        lock_volunteer(db, 987654)
