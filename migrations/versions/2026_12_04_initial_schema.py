@@ -494,6 +494,9 @@ def upgrade() -> None:
             "ix_ledger_volunteer_year", ["volunteer_id", "service_year"], unique=False
         )
         batch_op.create_index(
+            "ix_ledger_volunteer_end", ["volunteer_id", "ended_at"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_ledgerentry_activity_id"), ["activity_id"], unique=False
         )
         batch_op.create_index(
@@ -609,6 +612,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ledgerentry_station_id"))
         batch_op.drop_index(batch_op.f("ix_ledgerentry_activity_id"))
         batch_op.drop_index("ix_ledger_volunteer_year")
+        batch_op.drop_index("ix_ledger_volunteer_end")
 
     op.drop_table("ledgerentry")
     with op.batch_alter_table("checkin", schema=None) as batch_op:

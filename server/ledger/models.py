@@ -20,6 +20,9 @@ class LedgerEntry(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_ledger_volunteer_year", "volunteer_id", "service_year"),
+        # What a volunteer has credited overlapping a new stretch (record_service):
+        # new time mostly comes after the old, so few entries end after it starts.
+        Index("ix_ledger_volunteer_end", "volunteer_id", "ended_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

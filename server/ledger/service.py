@@ -165,7 +165,7 @@ def credited_intervals(
     """Stretches already credited to the volunteer: entries neither rejected nor
     reversed (pending ones included, so a minute waiting for review is taken).
 
-    With `within`, only the entries overlapping it (ix_ledger_volunteer_start)."""
+    With `within`, only the entries overlapping it (ix_ledger_volunteer_end)."""
     if within is None:
         rows = db.execute(_CREDITED, {"volunteer_id": volunteer_id})
     else:
