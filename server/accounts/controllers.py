@@ -13,6 +13,7 @@ from server.accounts.service import (
     LoginFailed,
     authenticate,
     home_path_name,
+    login_name,
 )
 from server.i18n import _
 from server.logs import get_logger
@@ -33,7 +34,9 @@ async def login_submit(
     username = data.get("username", "").strip()
     next_path = _safe_next(data.get("next", ""))
     throttle: Store = request.app.stores.get("login_throttle")
-    key = f"fail:{username.lower()}"
+    # Per name and address: a stranger elsewhere cannot lock a counter out.
+    client = request.client.host if request.client else "-"
+    key = f"fail:{login_name(username).lower()}:{client}"
     failures = int(await throttle.get(key) or 0)
     context = {"next": next_path, "username": username}
 

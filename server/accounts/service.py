@@ -6,6 +6,7 @@ from server.accounts.models import Role, User
 from server.accounts.passwords import hash_password, verify_password
 from server.errors import DomainError
 from server.i18n import _
+from server.volunteers.normalise import is_mobile, normalise_mobile
 
 MAX_FAILURES = 10
 FAILURE_WINDOW_SECONDS = 15 * 60
@@ -15,8 +16,16 @@ class LoginFailed(DomainError):
     status_code = 400
 
 
+def login_name(raw: str) -> str:
+    """The username as stored: a mobile number typed any way (spaces, dashes,
+    full-width digits, +86) becomes the digits registration stored it as."""
+    mobile = normalise_mobile(raw)
+    return mobile if is_mobile(mobile) else raw.strip()
+
+
 def authenticate(db: Session, username: str, password: str) -> User:
-    user = db.exec(select(User).where(User.username == username.strip())).first()
+    query = select(User).where(User.username == login_name(username))
+    user = db.exec(query).first()
     if user is None or not user.is_active:
         raise LoginFailed(_("Wrong username or password."), code="bad_login")
     if not verify_password(password, user.password_hash):

@@ -70,3 +70,21 @@ def test_a_form_without_the_csrf_token_is_refused(client, db):
     )
 
     assert response.status_code == 403
+
+
+def test_a_mobile_number_logs_in_however_it_is_typed(client, db):
+    make_user(db, Role.volunteer, username="13988880001")
+
+    for typed in (
+        "139 8888 0001",
+        "139-8888-0001",
+        "+86 13988880001",
+        "１３９８８８８０００１",
+    ):
+        response = client.submit(
+            "/login",
+            {"username": typed, "password": TEST_PASSWORD},
+            follow_redirects=False,
+        )
+        assert response.status_code in (302, 303), typed
+        client.submit("/logout")
