@@ -220,6 +220,16 @@ def checksum_char(first17: str) -> str:
     return _CHECKSUM_CHARS[total % 11]
 
 
+def upgrade_fifteen_digit_id(number: str) -> str:
+    """The 18-digit form of a 15-digit resident ID: "19" before the year, check added.
+
+    The same person's old and new cards must compare equal, so only the 18-digit
+    form is stored.
+    """
+    first17 = number[:6] + "19" + number[6:]
+    return first17 + checksum_char(first17)
+
+
 def is_known_region(region: str) -> bool:
     """Six digits whose first two name a real province (11 Beijing ... 82 Macao)."""
     return (
@@ -261,7 +271,7 @@ def _check_resident(number: str, today: date) -> IdDocument:
         # The older 15-digit cards were issued before 2000 and write the year as
         # two digits of the 1900s.
         born = _birth_date_in(number, "19" + number[6:12], _("digits 7 to 12"), today)
-        return IdDocument(IdType.resident, number, born)
+        return IdDocument(IdType.resident, upgrade_fifteen_digit_id(number), born)
     raise Invalid(
         _(
             "A resident ID number has 18 characters: 17 digits, then a digit or X "

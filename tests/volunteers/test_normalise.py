@@ -255,6 +255,14 @@ def test_fifteen_digit_ids_are_read_as_born_in_the_1900s():
     assert resident("530802960229123").birth_date == date(1996, 2, 29)
 
 
+def test_fifteen_digit_ids_are_stored_in_their_eighteen_digit_form():
+    # Made up: 思茅区, born 1990-01-31, sequence 122; "19" goes before the year
+    # and the MOD 11-2 check character is added.
+    assert resident("530802900131122").number == "530802199001311224"
+    assert resident("530802 900101 123").number == "53080219900101123X"
+    assert resident("530802900131122").number == resident("530802199001311224").number
+
+
 def test_fifteen_digit_ids_are_checked_for_date_and_region():
     with refused("birth_date"):
         resident("530802900230123")

@@ -174,7 +174,7 @@ def test_a_fifteen_digit_id_and_a_passport_are_accepted(client, db):
         mobile="13900000002",
     )
     assert client.submit("/register", passport).status_code == 200
-    assert registered(db, "530802900101123").birth_date == date(1990, 1, 1)
+    assert registered(db, "53080219900101123X").birth_date == date(1990, 1, 1)
     assert registered(db, "E12345678").birth_date == date(1985, 6, 15)
 
 
@@ -199,6 +199,31 @@ def test_the_same_id_typed_differently_is_still_a_duplicate(client, db):
     response = client.submit("/register", again)
     assert response.status_code == 400
     assert page(response).select_one("#id_number-error")
+
+
+@pytest.mark.parametrize(
+    ("first_id", "second_id"),
+    [
+        ("530802900131122", "530802199001311224"),
+        ("530802199001311224", "530802900131122"),
+    ],
+)
+def test_an_old_fifteen_digit_id_and_its_eighteen_digit_form_are_one_person(
+    client, db, first_id, second_id
+):
+    station = make_station(db)
+    born = "1990-01-31"
+    first = valid_form(
+        station, id_number=first_id, birth_date=born, mobile="13900000031"
+    )
+    assert client.submit("/register", first).status_code == 200
+    again = valid_form(
+        station, id_number=second_id, birth_date=born, mobile="13900000032"
+    )
+    response = client.submit("/register", again)
+    assert response.status_code == 400
+    assert page(response).select_one("#id_number-error")
+    assert registered(db, "530802199001311224") is not None
 
 
 def test_a_mobile_number_that_already_logs_in_is_refused(client, db):
