@@ -1,5 +1,6 @@
 """The app factory: settings in, a Litestar app out. Nothing runs at import time."""
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,10 +19,11 @@ from sqlmodel import Session
 
 from server import i18n
 from server.accounts.auth import auth_middleware
+from server.accounts.service import home_path_name
 from server.accounts.sessions import LeanSessionConfig
 from server.db import Database, make_engine
 from server.error_handlers import exception_handlers
-from server.logs import configure_logging
+from server.logs import configure_logging, get_logger
 from server.settings import Settings
 from server.web import render
 
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 samesite="lax",
                 secure=settings.is_production,
             ).middleware,
+            _request_log_middleware,
             auth_middleware,
             _locale_middleware,
         ],
@@ -140,6 +143,38 @@ def _locale_middleware(app):
     return middleware
 
 
+def _request_log_middleware(app):
+    """One log line per request: method, path, status and time. Never the query
+    string: check-in codes and card codes travel in it."""
+    log = get_logger("server.requests")
+
+    async def middleware(scope, receive, send):
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_and_note)
+        finally:
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000),
+            )
+
+    return middleware
+
+
 def _feature_routes() -> list:
     """Each feature package exports `router`; they register here as they land."""
     from server.features import routers
@@ -149,7 +184,9 @@ def _feature_routes() -> list:
 
 @get("/", name="home", sync_to_thread=False)
 def home(request: Request) -> Template:
-    return render(request, "home.html")
+    user = request.user
+    my_home = request.app.route_reverse(home_path_name(user)) if user else None
+    return render(request, "home.html", {"my_home": my_home})
 
 
 @get("/healthz", name="health", sync_to_thread=False)

@@ -104,6 +104,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=args.workers,
         proxy_headers=True,
+        # uvicorn's access log prints query strings, and check-in and card codes
+        # travel in them; the app logs each request itself without the query.
+        access_log=False,
     )
     return 0
 

@@ -88,3 +88,12 @@ def test_a_mobile_number_logs_in_however_it_is_typed(client, db):
         )
         assert response.status_code in (302, 303), typed
         client.submit("/logout")
+
+
+def test_the_home_page_leads_a_logged_in_volunteer_to_their_page(client, db):
+    make_user(db, Role.partner, username="counter-a")
+    client.login("counter-a")
+
+    response = client.get("/")
+
+    assert 'id="my-home" href="/partner/scan"' in response.text
