@@ -192,7 +192,10 @@ class FakePush:
         if answer == "network":
             route.abort("internetdisconnected")
             return
-        status, payload = answer(body) if callable(answer) else answer
+        try:
+            status, payload = answer(body) if callable(answer) else answer
+        except Exception as error:  # an unexpected push: answer, so it shows
+            status, payload = 500, {"error": repr(error)}
         route.fulfill(
             status=status, content_type="application/json", body=json.dumps(payload)
         )

@@ -521,6 +521,9 @@ def test_records_of_another_login_are_kept_and_never_sent_as_someone_else(phone)
         fake.answers = ["network"]
         ids = add_records(page, 1)
         assert sync(page) == "failed"
+        # The phone has finished keeping its pages: nothing of the captain's is
+        # still on its way when the cookies go.
+        page.wait_for_selector("#field-offline-ready[data-ready=yes]", state="attached")
 
         # The session ends without the logout button; someone else logs in.
         page.context.clear_cookies()
@@ -544,3 +547,38 @@ def test_records_of_another_login_are_kept_and_never_sent_as_someone_else(phone)
         assert [r["id"] for r in fake.bodies[-1]["records"]] == ids
         assert outbox(page) == []
         assert errors == []
+
+
+@pytest.mark.browser
+def test_a_record_saved_while_sending_is_sent_right_after(phone):
+    fake = FakePush()
+    with phone.open() as page:
+        phone.login(page, "volunteer", DEMO_PASSWORD)
+        page.goto("/field")
+        started(page)
+        page.route("**/api/sync/push", fake)
+        first = add_records(page, 1)
+        fake.answers = [lambda body: results(body, {"status": "accepted"})] * 2
+
+        # The second record is saved once the first push has left.
+        second = page.evaluate(
+            """() => new Promise(resolve => {
+                 const send = window.fetch;
+                 window.fetch = (url, options) => {
+                   const sent = send(url, options);
+                   if (String(url).includes("/push") && !window.savedMeanwhile) {
+                     window.savedMeanwhile = FieldStore.add(
+                       "checkin", "in", {activity_code: "x"}, {})
+                       .then(r => { FieldUI.sync(); return r.id; });
+                   }
+                   return sent;
+                 };
+                 FieldUI.sync()
+                   .then(() => window.savedMeanwhile)
+                   .then(resolve);
+               })"""
+        )
+        eventually(lambda: len(fake.bodies) >= 2)
+        sent = [[r["id"] for r in body["records"]] for body in fake.bodies]
+        assert sent == [first, [second]]
+        eventually(lambda: outbox(page) == [])

@@ -103,9 +103,7 @@
     }
   }
 
-  async function sync() {
-    await ready;
-    if (foreign) return { state: "error", error: { error: "foreign" } };
+  async function syncOnce() {
     var status = byId("field-sync-status");
     if (status && navigator.onLine) {
       status.textContent = t("sync_running");
@@ -124,6 +122,34 @@
     say(result);
     await refresh();
     return result;
+  }
+
+  // A sync asked for while one runs (a record saved meanwhile) runs right after
+  // it, so nothing saved waits for the next trigger; one run at a time here, and
+  // the lock in sync.js keeps other tabs out.
+  var running = null;
+  var again = false;
+
+  async function sync() {
+    await ready;
+    if (foreign) return { state: "error", error: { error: "foreign" } };
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async function () {
+      var result;
+      do {
+        again = false;
+        result = await syncOnce();
+      } while (again && result.state === "done");
+      return result;
+    })();
+    try {
+      return await running;
+    } finally {
+      running = null;
+    }
   }
 
   // A page saved a record: show it counted, and send it if there is signal.
