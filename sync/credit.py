@@ -205,14 +205,25 @@ _LIVE = and_(
 
 
 def _live_entries(db: Session, origin: Origin) -> list[LedgerEntry]:
-    query = (
-        select(LedgerEntry)
-        .join(SyncCredit, SyncCredit.entry_id == LedgerEntry.id)
-        .where(
-            SyncCredit.origin == origin.key,
-            SyncCredit.volunteer_id == origin.volunteer_id,
-            live_entry(),
+    """The live entries that crediting this origin owns.
+
+    For an activity that is every scan entry of it for the volunteer, not only
+    those sync wrote: an online check-out credits its own pair, and a late offline
+    scan can split or end that pair. Left out, such an entry would stay credited
+    for time never served while the re-paired time is credited beside it.
+    """
+    linked = select(SyncCredit.entry_id).where(
+        SyncCredit.origin == origin.key,
+        SyncCredit.volunteer_id == origin.volunteer_id,
+    )
+    owned = LedgerEntry.id.in_(linked)
+    if origin.activity_id is not None:
+        owned = owned | and_(
+            LedgerEntry.activity_id == origin.activity_id,
+            LedgerEntry.source == HourSource.scan,
         )
+    query = select(LedgerEntry).where(
+        LedgerEntry.volunteer_id == origin.volunteer_id, owned, live_entry()
     )
     return list(db.scalars(query))
 
