@@ -21,7 +21,11 @@ from server.volunteers.choices import (
 from server.volunteers.clock import city_today
 from server.volunteers.labels import all_labels
 from server.volunteers.models import IdType
-from server.volunteers.photos import MAX_UPLOAD_BYTES, PHOTO_CONTENT_TYPE
+from server.volunteers.photos import (
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_MEGABYTES,
+    PHOTO_CONTENT_TYPE,
+)
 from server.volunteers.service import (
     SEXES,
     Registration,
@@ -32,9 +36,10 @@ from server.volunteers.service import (
 from server.volunteers.station_pages import station_handlers
 from server.web import render
 
-# Room for the largest photo we accept plus the text fields; a bigger body is
-# refused before it is read into memory.
-REGISTER_BODY_LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
+# Well above the largest photo we accept, so that a somewhat too large photo gets
+# the form back with everything typed and a message by the photo field; only a
+# far bigger body is refused (with the error page) before it is read into memory.
+REGISTER_BODY_LIMIT = MAX_UPLOAD_BYTES + 10 * 1024 * 1024
 
 
 @get("/register", name="register", sync_to_thread=True)
@@ -78,6 +83,7 @@ def _form_page(
         "form": form,
         "errors": errors,
         "photo_dropped": photo and bool(errors),
+        "photo_megabytes": MAX_UPLOAD_MEGABYTES,
         "groups": station_groups(db),
         "counties": counties_with_stations(db),
         "sexes": SEXES,

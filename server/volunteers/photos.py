@@ -12,7 +12,9 @@ from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 from server.i18n import _
 from server.volunteers.normalise import Invalid
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# Phone photos are often 6-12 MB; they are re-encoded small, so the upload may be big.
+MAX_UPLOAD_MEGABYTES = 15
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MEGABYTES * 1024 * 1024
 # A phone photo has 12-50 megapixels; more than this is a decompression bomb.
 MAX_PIXELS = 60_000_000
 PHOTO_SIZE = 480
@@ -24,7 +26,10 @@ def reencode_photo(data: bytes) -> bytes:
     """A JPEG no larger than 480 pixels a side, upright, with no metadata."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise Invalid(
-            _("The photo is larger than 5 MB. Choose a smaller one."),
+            _(
+                "The photo is larger than %(n)s MB. Choose a smaller one.",
+                n=MAX_UPLOAD_MEGABYTES,
+            ),
             code="photo_too_large",
         )
     try:

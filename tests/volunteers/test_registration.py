@@ -9,6 +9,7 @@ from PIL import Image
 from sqlmodel import select
 
 from server.accounts.models import Role, User
+from server.volunteers.controllers import REGISTER_BODY_LIMIT
 from server.volunteers.models import RegistrationStatus, Volunteer, VolunteerPhoto
 from tests.factories import make_station, make_volunteer
 from tests.volunteers.forms import RESIDENT_ID, valid_form
@@ -296,12 +297,33 @@ def test_a_photo_that_is_not_a_jpeg_or_png_is_refused(client, db, photo):
     assert html.select_one("#name")["value"] == "测试·示例"
 
 
-def test_a_photo_over_5_mb_is_refused(client, db):
+def test_a_12_mb_phone_photo_is_accepted_and_shrunk(client, db):
     station = make_station(db)
-    too_big = jpeg_with_exif((10, 10)) + b"\x00" * (5 * 1024 * 1024)
+    # The bytes after the picture's end stand in for a big phone photo's detail.
+    big = jpeg_with_exif() + b"\x00" * (12 * 1024 * 1024)
+    response = submit_with_photo(client, valid_form(station), big)
+    assert response.status_code == 200, response.text
+    assert len(db.get(VolunteerPhoto, registered(db).id).data) < 1024 * 1024
+
+
+def test_a_photo_over_15_mb_is_refused_and_the_form_is_kept(client, db):
+    station = make_station(db)
+    too_big = jpeg_with_exif((10, 10)) + b"\x00" * (15 * 1024 * 1024)
     response = submit_with_photo(client, valid_form(station), too_big)
     assert response.status_code == 400
-    assert page(response).select_one("#photo-error")
+    html = page(response)
+    assert html.select_one("#photo-error")
+    assert html.select_one("#name")["value"] == "测试·示例"
+
+
+def test_a_body_far_over_the_limit_gets_the_error_page_not_json(client, db):
+    station = make_station(db)
+    huge = b"\x00" * (REGISTER_BODY_LIMIT + 1)
+    response = submit_with_photo(client, valid_form(station), huge)
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert page(response).select_one("#error-message")
+    assert registered(db) is None
 
 
 def test_htmx_narrows_the_stations_to_a_county_and_township(client, db):
