@@ -67,7 +67,11 @@ SHORT_CODE_LOOKBACK = timedelta(hours=12)
 _KIND_BYTE = {PHONE: 1, PRINTED: 2}
 _KIND_NAME = {byte: name for name, byte in _KIND_BYTE.items()}
 _SIGNATURE_LENGTH = 64
-_SHORT_CODE = re.compile(r"^([0-9A-Za-z]{1,20})-([0-9]{6})$")
+# The volunteer number then 6 digits; the dash shown between them is optional,
+# because people type the code with a space, another dash or nothing there.
+_SHORT_CODE = re.compile(r"^([0-9A-Za-z]{1,20})-*([0-9]{6})$")
+# Every dash a phone keyboard may give (after NFKC), folded to "-".
+_DASHES = re.compile("[\u2010-\u2015\u2212\u2e3a\u2e3b\u30fc\ufe58\ufe63\uff0d]")
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -290,8 +294,7 @@ def _parse_payload(payload: bytes) -> CardClaims:
 
 def normalise_code(code: str) -> str:
     """Full-width digits and dashes to ASCII, spaces removed: as people type them."""
-    text = unicodedata.normalize("NFKC", code)
-    text = text.replace("\u2010", "-").replace("\u2212", "-").replace("\u2014", "-")
+    text = _DASHES.sub("-", unicodedata.normalize("NFKC", code))
     return "".join(text.split())
 
 

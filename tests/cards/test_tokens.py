@@ -22,6 +22,7 @@ from server.cards.tokens import (
     CardUnknown,
     ShortCodeWrong,
     card_keys,
+    is_short_code,
     signing_seed,
     verify,
 )
@@ -144,6 +145,42 @@ def test_short_code_round_trip_and_typing_slips(keys, settings):
     assert keys.check_short_code(settings, f" {number} － {full_width} ", NOW)
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "{number} {digits}",
+        "{number}{digits}",
+        "{number}  -  {digits}",
+        "{number}--{digits}",
+        "{number}\u2014{digits}",
+        "{number}\u30fc{digits}",
+        "{number}\u3000{digits}",
+        "{wide_number}{wide_digits}",
+        "{wide_number} {wide_digits}",
+    ],
+)
+def test_short_code_is_accepted_with_any_or_no_separator(keys, settings, typed):
+    number, digits = keys.short_code(settings, NUMBER, NOW).split("-")
+    wide = str.maketrans("0123456789", "０１２３４５６７８９")
+    code = typed.format(
+        number=number,
+        digits=digits,
+        wide_number=number.translate(wide),
+        wide_digits=digits.translate(wide),
+    )
+    assert is_short_code(code)
+    assert keys.check_short_code(settings, code, NOW).volunteer_no == NUMBER
+
+
+def test_a_short_code_without_its_dash_still_refuses_a_wrong_digit(keys, settings):
+    number, digits = keys.short_code(settings, NUMBER, NOW).split("-")
+    wrong = f"{(int(digits) + 1) % 1_000_000:06d}"
+    with pytest.raises(ShortCodeWrong):
+        keys.check_short_code(settings, f"{number}{wrong}", NOW)
+    with pytest.raises(ShortCodeWrong):
+        keys.check_short_code(settings, f"{number}{digits[:5]}", NOW)
+
+
 def test_short_code_expires_like_the_token(keys, settings):
     code = keys.short_code(settings, NUMBER, NOW)
     token = keys.phone_token(settings, NUMBER, NOW)
@@ -202,6 +239,8 @@ def test_verify_checks_the_database(db, keys, settings):
     assert verified.volunteer.id == volunteer.id
     short = keys.short_code(settings, volunteer.volunteer_no, now)
     assert verify(db, settings, short, now).volunteer.id == volunteer.id
+    for typed in (short.replace("-", " "), short.replace("-", "")):
+        assert verify(db, settings, typed, now).volunteer.id == volunteer.id
 
     with pytest.raises(CardUnknown):
         verify(db, settings, keys.phone_token(settings, "T99999999", now), now)
