@@ -115,6 +115,22 @@ def check_name(raw: str) -> str:
     return name
 
 
+def check_contact_name(raw: str) -> str:
+    """The emergency contact's name: checked like a name, asked for in own words."""
+    try:
+        return check_name(raw)
+    except Invalid as invalid:
+        if invalid.code != "required":
+            raise
+        raise Invalid(
+            _(
+                "Enter the name of someone we can call if something happens to you, "
+                "for example a family member."
+            ),
+            code="required",
+        ) from None
+
+
 # --- mobile numbers ----------------------------------------------------------
 
 
@@ -360,6 +376,31 @@ def check_birth_date_agrees(born: date, document: IdDocument) -> None:
             ),
             code="birth_date_mismatch",
         )
+
+
+def sex_in_id_number(document: IdDocument) -> str | None:
+    """ "male" or "female" from an 18-digit resident ID's 17th digit (odd = male)."""
+    if document.id_type != IdType.resident or len(document.number) != 18:
+        return None
+    return "male" if int(document.number[16]) % 2 else "female"
+
+
+def check_sex_agrees(sex: str, document: IdDocument) -> None:
+    """The sex chosen must be the one written into a resident ID."""
+    in_number = sex_in_id_number(document)
+    if in_number is None or in_number == sex:
+        return
+    if in_number == "male":
+        message = _(
+            "The ID number is a man's, but you chose female. "
+            "Correct whichever is wrong."
+        )
+    else:
+        message = _(
+            "The ID number is a woman's, but you chose male. "
+            "Correct whichever is wrong."
+        )
+    raise Invalid(message, code="sex_mismatch")
 
 
 def mask_id_number(number: str) -> str:

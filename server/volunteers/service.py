@@ -32,9 +32,11 @@ from server.volunteers.normalise import (
     Invalid,
     check_birth_date,
     check_birth_date_agrees,
+    check_contact_name,
     check_id_number,
     check_mobile,
     check_name,
+    check_sex_agrees,
 )
 from server.volunteers.photos import (
     PHOTO_CONTENT_TYPE,
@@ -163,7 +165,9 @@ def _clean(
     found = _Errors()
     name, born, document = _identity(form, today, found)
     mobile = found.check("mobile", check_mobile, form.mobile)
-    emergency_name = found.check("emergency_name", check_name, form.emergency_name)
+    emergency_name = found.check(
+        "emergency_name", check_contact_name, form.emergency_name
+    )
     emergency_mobile = found.check(
         "emergency_mobile", check_mobile, form.emergency_mobile
     )
@@ -209,6 +213,8 @@ def _identity(
     )
     if born and document:
         found.check("birth_date", check_birth_date_agrees, born, document)
+    if document and form.sex in SEXES:
+        found.check("sex", check_sex_agrees, form.sex, document)
     return name, born, document
 
 

@@ -2,14 +2,14 @@
 
 from server.stations.models import Station
 
-# 思茅区, born 1990-01-01, sequence 001, check character 8: made up.
+# 思茅区, born 1990-01-01, sequence 001 (odd: a man), check character 8: made up.
 RESIDENT_ID = "530802199001010018"
 
 
 def valid_form(station: Station, **changes: str | list[str]) -> dict:
     form = {
         "name": "测试·示例",
-        "sex": "female",
+        "sex": "male",
         "birth_date": "1990-01-01",
         "id_type": "resident",
         "id_number": RESIDENT_ID,

@@ -16,14 +16,17 @@ from server.volunteers.normalise import (
     age_on,
     check_birth_date,
     check_birth_date_agrees,
+    check_contact_name,
     check_id_number,
     check_mobile,
     check_name,
+    check_sex_agrees,
     checksum_char,
     mask_id_number,
     normalise_id_number,
     normalise_mobile,
     normalise_name,
+    sex_in_id_number,
 )
 
 TODAY = date(2026, 12, 4)
@@ -384,3 +387,40 @@ def test_masking_shows_first_three_and_last_four():
     assert mask_id_number(VALID_RESIDENT) == "530***********0018"
     assert mask_id_number("530802900101123") == "530********1123"
     assert mask_id_number("E12345678") == "E******78"
+
+
+# --- the sex written into a resident ID ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "sex"),
+    [
+        ("530802199001010018", "male"),  # 17th digit 1
+        ("53080219900101123X", "male"),  # 3
+        ("530802199001010026", "female"),  # 2
+        ("530802200002290029", "female"),  # 2
+    ],
+)
+def test_the_17th_digit_of_a_resident_id_gives_the_sex(number, sex):
+    document = resident(number)
+    assert sex_in_id_number(document) == sex
+    check_sex_agrees(sex, document)
+    other = "female" if sex == "male" else "male"
+    with refused("sex_mismatch"):
+        check_sex_agrees(other, document)
+
+
+def test_documents_without_a_sex_digit_agree_with_either_sex():
+    passport = check_id_number(IdType.other, "E12345678", TODAY)
+    for sex in ("male", "female"):
+        check_sex_agrees(sex, passport)
+
+
+def test_an_emergency_contact_without_a_name_gets_its_own_message():
+    with pytest.raises(Invalid) as contact:
+        check_contact_name("  ")
+    with pytest.raises(Invalid) as own:
+        check_name("  ")
+    assert contact.value.code == own.value.code == "required"
+    assert contact.value.message != own.value.message
+    assert check_contact_name(" 测试 联系人 ") == "测试 联系人"

@@ -124,7 +124,7 @@ def test_errors_are_shown_next_to_their_fields_and_input_is_kept(client, db):
     assert html.select_one("#id_number")["value"] == "530802199001010019"
     assert html.select_one("#mobile")["value"] == "12345"
     assert html.select_one("#skills")["value"] == "急救"
-    assert html.select_one("#sex option[selected]")["value"] == "female"
+    assert html.select_one("#sex option[selected]")["value"] == "male"
     assert html.select_one(f"#station_id option[value='{station.id}']").has_attr(
         "selected"
     )
@@ -142,6 +142,8 @@ def test_errors_are_shown_next_to_their_fields_and_input_is_kept(client, db):
     [
         ({"name": "  "}, "name"),
         ({"sex": "other"}, "sex"),
+        ({"sex": "female"}, "sex"),  # the ID number's 17th digit is odd: a man
+        ({"id_number": "530802199001010026"}, "sex"),  # even: a woman
         ({"birth_date": "1990-01-02"}, "birth_date"),  # not the ID's date
         ({"birth_date": "2001-02-29"}, "birth_date"),
         ({"id_type": "licence"}, "id_type"),
@@ -161,6 +163,27 @@ def test_each_rule_points_at_its_field(client, db, changes, field):
     assert html.select_one(f"#{field}-error"), response.text
     assert html.select_one(f"#form-errors a[href='#{field}']")
     assert registered(db) is None
+
+
+def test_a_missing_emergency_contact_name_is_asked_for_in_its_own_words(client, db):
+    station = make_station(db)
+    no_contact = client.submit("/register", valid_form(station, emergency_name=" "))
+    no_name = client.submit("/register", valid_form(station, name=" "))
+    assert no_contact.status_code == no_name.status_code == 400
+    contact_error = page(no_contact).select_one("#emergency_name-error").text.strip()
+    name_error = page(no_name).select_one("#name-error").text.strip()
+    assert contact_error and contact_error != name_error
+
+
+def test_the_sex_in_an_old_fifteen_digit_id_is_checked_too(client, db):
+    station = make_station(db)
+    # The last digit of a 15-digit number is the 17th of its 18-digit form.
+    woman = valid_form(station, id_number="530802900131122", birth_date="1990-01-31")
+    response = client.submit("/register", woman)
+    assert response.status_code == 400
+    assert page(response).select_one("#sex-error")
+    woman["sex"] = "female"
+    assert client.submit("/register", woman).status_code == 200
 
 
 def test_a_fifteen_digit_id_and_a_passport_are_accepted(client, db):
@@ -215,11 +238,15 @@ def test_an_old_fifteen_digit_id_and_its_eighteen_digit_form_are_one_person(
     station = make_station(db)
     born = "1990-01-31"
     first = valid_form(
-        station, id_number=first_id, birth_date=born, mobile="13900000031"
+        station, id_number=first_id, birth_date=born, sex="female", mobile="13900000031"
     )
     assert client.submit("/register", first).status_code == 200
     again = valid_form(
-        station, id_number=second_id, birth_date=born, mobile="13900000032"
+        station,
+        id_number=second_id,
+        birth_date=born,
+        sex="female",
+        mobile="13900000032",
     )
     response = client.submit("/register", again)
     assert response.status_code == 400
@@ -235,6 +262,7 @@ def test_a_mobile_number_that_already_logs_in_is_refused(client, db):
         station,
         id_number="530802200002290029",
         birth_date="2000-02-29",
+        sex="female",
         mobile="+86 139 0000 0021",
     )
     response = client.submit("/register", other_person)
