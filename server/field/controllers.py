@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from litestar import Request, Response, Router, get
+from litestar.di import NamedDependency
 from litestar.response import Template
 from sqlmodel import Session
 
@@ -140,7 +141,7 @@ def field_card(request: Request) -> Template:
     guards=[volunteer_only],
     sync_to_thread=True,
 )
-def field_card_data(request: Request, db: Session) -> Response:
+def field_card_data(request: Request, db: NamedDependency[Session]) -> Response:
     """The card and its codes for the coming hours, for the phone to keep."""
     if request.headers.get("x-requested-with") != "sync":
         message = _("This request is not from the app.")
