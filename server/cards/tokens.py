@@ -113,6 +113,17 @@ class CardExpired(CardRefused):
         super().__init__(message, code="expired")
 
 
+class CardNotYet(CardRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This code is not valid yet. Check that the date and time on the "
+                "phone are right."
+            ),
+            code="not_yet",
+        )
+
+
 class CardRevoked(CardRefused):
     def __init__(self) -> None:
         super().__init__(
@@ -344,6 +355,18 @@ def card_keys(settings: Settings) -> CardKeys:
     return _keys_for_seed(signing_seed(settings))
 
 
+def _refuse_before_window(
+    settings: Settings, claims: CardClaims, now: datetime
+) -> None:
+    """A phone code counts only from its own window (a step early for clock skew):
+    codes fetched ahead for offline use are no good to whoever copies them."""
+    if claims.kind != PHONE:
+        return
+    lead = settings.card_code_valid_seconds + settings.card_code_seconds
+    if now < claims.expires_at - timedelta(seconds=lead):
+        raise CardNotYet()
+
+
 def verify(db: Session, settings: Settings, code: str, now: datetime) -> VerifiedCard:
     """Check a scanned token or a typed short code against the signature, the clock
     and the database (revoked printed cards, unknown or unapproved volunteers).
@@ -353,6 +376,7 @@ def verify(db: Session, settings: Settings, code: str, now: datetime) -> Verifie
         claims = keys.check_short_code(settings, code, now)
     else:
         claims = keys.decode(code, now)
+        _refuse_before_window(settings, claims, now)
 
     if claims.kind == PRINTED:
         card = db.get(PrintedCard, claims.serial)

@@ -17,6 +17,7 @@ from server.cards.tokens import (
     CardForged,
     CardKeys,
     CardNotApproved,
+    CardNotYet,
     CardRefused,
     CardRevoked,
     CardUnknown,
@@ -244,6 +245,21 @@ def test_verify_checks_the_database(db, keys, settings):
 
     with pytest.raises(CardUnknown):
         verify(db, settings, keys.phone_token(settings, "T99999999", now), now)
+
+
+def test_a_code_fetched_ahead_counts_only_from_its_own_window(db, keys, settings):
+    station = make_station(db)
+    volunteer = make_volunteer(db, station)
+    now = datetime.now(UTC)
+    later = now + timedelta(hours=2)
+    ahead = keys.phone_token(settings, volunteer.volunteer_no, later)
+
+    with pytest.raises(CardNotYet):
+        verify(db, settings, ahead, now)
+    assert verify(db, settings, ahead, later).volunteer.id == volunteer.id
+    # One window early still passes, for a counter whose clock runs a little slow.
+    early = later - timedelta(seconds=settings.card_code_seconds)
+    assert verify(db, settings, ahead, early).volunteer.id == volunteer.id
 
 
 def test_verify_refuses_a_volunteer_not_approved(db, keys, settings):
