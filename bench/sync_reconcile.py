@@ -26,20 +26,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from server.accounts.models import Role, User
 from server.activities.models import Project, Team
-from server.db import make_engine
-from server.divisions.service import load_divisions
 from server.ledger.counting import Interval, minutes_by_day
 from server.ledger.models import LedgerEntry
 from server.logs import configure_logging
-from server.migrate import upgrade
 from server.recipients.models import Recipient
-from server.settings import ROOT, Settings
+from server.scratch import ScratchUnavailable, scratch_database
+from server.settings import Settings
 from server.stations.models import Community, Station
 from server.visits.models import Visit, VisitVolunteer
 from server.volunteers.models import RegistrationStatus, Volunteer
@@ -87,42 +84,14 @@ def quiet_production_logs() -> None:
 
 @contextmanager
 def database(name: str) -> Iterator[Engine | None]:
-    """A new, migrated database of engine `name`, removed afterwards."""
-    if name == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            yield _prepared(engine)
-            engine.dispose()
-        return
-
-    admin = make_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    db_name = f"vs_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{db_name}"'))
-    except Exception:
-        admin.dispose()
-        yield None
-        return
-    url = make_url(POSTGRES_ADMIN).set(database=db_name)
-    engine = make_engine(url.render_as_string(hide_password=False))
-    try:
-        yield _prepared(engine)
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(
-                text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-            )
-        admin.dispose()
-
-
-def _prepared(engine: Engine) -> Engine:
-    with engine.begin() as connection:
-        upgrade(connection)
-    with Session(engine) as db:
-        load_divisions(db, ROOT / "data" / "puer-divisions.csv", "530800")
-    return engine
+    """A new, migrated database of engine `name`, removed afterwards; None when
+    no PostgreSQL server answers."""
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            with scratch_database(name, Path(tmp), POSTGRES_ADMIN, "vs_bench") as e:
+                yield e
+        except ScratchUnavailable:
+            yield None
 
 
 def run(engine: Engine, batches: int) -> tuple[float, float, float]:
