@@ -7,7 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import ResponseHeader, State
 from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
@@ -28,6 +28,13 @@ from server.settings import Settings
 from server.web import render
 
 WEB = Path(__file__).resolve().parent.parent / "web"
+# No page of ours is meant to be framed (a framed card or scan page invites
+# clickjacking), sniffed as another type, or to leak its path to other sites.
+SECURITY_HEADERS = [
+    ResponseHeader(name="X-Frame-Options", value="DENY"),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="same-origin"),
+]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None):
@@ -71,6 +78,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ),
         exception_handlers=exception_handlers,
         state=State({"settings": settings, "database": database}),
+        # No public API schema page: it would load Redoc from a CDN, which a phone
+        # on a weak signal, and the closed city network, cannot reach.
+        openapi_config=None,
+        response_headers=SECURITY_HEADERS,
         debug=False,
     )
 
