@@ -7,8 +7,16 @@ from litestar import Request
 from litestar.response import Template
 
 from server.pagination import PAGE_SIZE, Page, page_number
+from server.settings import Settings
 
-__all__ = ["PAGE_SIZE", "Page", "is_fragment_request", "page_number", "render"]
+__all__ = [
+    "PAGE_SIZE",
+    "Page",
+    "is_fragment_request",
+    "page_number",
+    "render",
+    "settings_of",
+]
 
 
 def is_fragment_request(request: Request, target: str) -> bool:
@@ -40,3 +48,8 @@ def render(
         status_code=status_code,
         headers={"Vary": "HX-Request"},
     )
+
+
+def settings_of(request: Request) -> Settings:
+    """The settings the app was built with."""
+    return request.app.state.settings

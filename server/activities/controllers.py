@@ -26,16 +26,11 @@ from server.db import utcnow
 from server.errors import DomainError
 from server.ledger.service import as_hours
 from server.qr import qr_png
-from server.settings import Settings
-from server.web import page_number, render
-
-
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+from server.web import page_number, render, settings_of
 
 
 def _zone(request: Request) -> ZoneInfo:
-    return ZoneInfo(_settings(request).timezone)
+    return ZoneInfo(settings_of(request).timezone)
 
 
 def with_query(path: str, **params: Any) -> str:
@@ -55,7 +50,7 @@ def checkin_url(request: Request, token: str) -> str:
 def captain_home(
     request: Request, db: NamedDependency[Session], page: FromQuery[str | None] = None
 ) -> Template:
-    settings = _settings(request)
+    settings = settings_of(request)
     now = utcnow()
     number = page_number(page)
     activities = captain_activities(db, request.user, settings, number, now)
@@ -90,7 +85,7 @@ def activity_detail(
 def activity_code(
     request: Request, db: NamedDependency[Session], activity_id: FromPath[int]
 ) -> Template:
-    settings = _settings(request)
+    settings = settings_of(request)
     activity = visible_activity(db, request.user, activity_id)
     now = utcnow()
     token = codes.make_code(activity.id, settings, now)
@@ -124,7 +119,7 @@ def activity_code_png(
     t: FromQuery[str] = "",
 ) -> Response:
     activity = visible_activity(db, request.user, activity_id)
-    codes.verify_code(t, _settings(request), utcnow(), activity_id=activity.id)
+    codes.verify_code(t, settings_of(request), utcnow(), activity_id=activity.id)
     return Response(
         qr_png(checkin_url(request, t)),
         media_type="image/png",
@@ -155,7 +150,7 @@ def checkin(
 def checkin_submit(
     request: Request, db: NamedDependency[Session], data: URLEncodedBody[dict[str, str]]
 ) -> Template:
-    settings = _settings(request)
+    settings = settings_of(request)
     raw, kind = data.get("c", ""), data.get("kind", "")
     now = utcnow()
     try:
@@ -190,7 +185,7 @@ def _checkin_context(
 ) -> dict[str, Any]:
     """What the check-in page shows: the activity and the one button that applies,
     or why there is no button."""
-    settings = _settings(request)
+    settings = settings_of(request)
     context: dict[str, Any] = {"tz": _zone(request), "code": raw, "error": error}
     now = utcnow()
     try:

@@ -15,16 +15,11 @@ from server.db import utcnow
 from server.errors import DomainError, NotFound
 from server.i18n import _
 from server.qr import qr_png
-from server.settings import Settings
-from server.web import PAGE_SIZE, page_number, render
-
-
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+from server.web import PAGE_SIZE, page_number, render, settings_of
 
 
 def _code_context(request: Request, volunteer) -> dict:
-    settings = _settings(request)
+    settings = settings_of(request)
     code = service.phone_code(settings, volunteer, utcnow())
     return {"code": code, "refresh_seconds": settings.card_code_seconds}
 
@@ -34,12 +29,12 @@ def my_card(request: Request, db: NamedDependency[Session]) -> Template:
     volunteer = service.own_volunteer(db, request.user)
     if not service.is_approved(volunteer):
         return render(request, "cards/pending.html", {"volunteer": volunteer})
-    view = service.card_view(db, _settings(request), volunteer, utcnow())
+    view = service.card_view(db, settings_of(request), volunteer, utcnow())
     context = {
         "view": view,
         "hours_total": format_hours(view.standing.total_minutes),
         "hours_year": format_hours(view.standing.year_minutes),
-        "benefit_min_hours": _settings(request).benefit_min_hours,
+        "benefit_min_hours": settings_of(request).benefit_min_hours,
         **_code_context(request, volunteer),
     }
     return render(request, "cards/card.html", context)
@@ -61,7 +56,7 @@ def card_qr_png(
     request: Request, db: NamedDependency[Session], t: FromQuery[str] = ""
 ) -> Response:
     volunteer = service.own_volunteer(db, request.user)
-    settings = _settings(request)
+    settings = settings_of(request)
     if not service.is_own_current_code(db, settings, volunteer, t, utcnow()):
         raise NotFound(_("This card code is not current; reload the card."))
     return Response(
@@ -76,7 +71,7 @@ def card_qr_png(
 )
 def my_card_print(request: Request, db: NamedDependency[Session]) -> Template:
     volunteer = service.own_volunteer(db, request.user)
-    settings = _settings(request)
+    settings = settings_of(request)
     card = service.issue_printed_card(db, volunteer)
     db.commit()
     context = {
@@ -104,7 +99,7 @@ def renew_printed_card(request: Request, db: NamedDependency[Session]) -> Redire
 @get("/api/card-key", name="card_public_key", sync_to_thread=False)
 def card_public_key(request: Request) -> Response:
     """The city's card verification key, for phones that check codes offline."""
-    keys = card_keys(_settings(request))
+    keys = card_keys(settings_of(request))
     return Response(
         {
             "algorithm": "Ed25519",
@@ -118,7 +113,7 @@ def card_public_key(request: Request) -> Response:
 
 def _office_page(request: Request, db: Session, number: int, **extra) -> dict:
     awaiting = certification.awaiting_certification(
-        db, _settings(request), request.user, number, PAGE_SIZE
+        db, settings_of(request), request.user, number, PAGE_SIZE
     )
     return {"page": awaiting, "hours": format_hours, **extra}
 
@@ -141,7 +136,7 @@ async def certify_stars(
 
     def work() -> int | str:
         try:
-            made = certification.certify(db, _settings(request), request.user, ids)
+            made = certification.certify(db, settings_of(request), request.user, ids)
         except DomainError as error:
             return error.message
         db.commit()

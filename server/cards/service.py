@@ -16,7 +16,8 @@ from server.i18n import _
 from server.logs import get_logger
 from server.settings import Settings
 from server.stations.models import Station
-from server.volunteers.models import RegistrationStatus, Volunteer, VolunteerPhoto
+from server.volunteers.models import Volunteer, VolunteerPhoto
+from server.volunteers.service import is_approved
 
 log = get_logger(__name__)
 
@@ -44,12 +45,6 @@ def own_volunteer(db: Session, user: User) -> Volunteer:
     if volunteer is None:
         raise NotFound(_("No volunteer registration is linked to this login."))
     return volunteer
-
-
-def is_approved(volunteer: Volunteer) -> bool:
-    return volunteer.status == RegistrationStatus.approved and bool(
-        volunteer.volunteer_no
-    )
 
 
 def card_view(

@@ -22,9 +22,8 @@ from server.field.assets import field_version, precached_static
 from server.field.service import offline_card
 from server.field.texts import script_texts
 from server.i18n import _, get_locale
-from server.settings import Settings
 from server.volunteers.labels import service_type_labels
-from server.web import render
+from server.web import render, settings_of
 
 captain_only = requires(Role.captain)
 PHOTO_MAX_SIDE = 1280
@@ -38,10 +37,6 @@ PAGES = (
     "field_card",
 )
 VERSION_HEADER = "X-Field-Version"
-
-
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
 
 
 def _asset(request: Request, version: str):
@@ -69,7 +64,7 @@ def _config(request: Request, version: str) -> dict[str, Any]:
         "is_captain": user.role == Role.captain,
         "has_card": user.volunteer_id is not None,
         "lang": "zh-Hans" if get_locale() == "zh_Hans" else "en",
-        "photo_max_bytes": _settings(request).sync_photo_max_bytes,
+        "photo_max_bytes": settings_of(request).sync_photo_max_bytes,
         "photo_max_side": PHOTO_MAX_SIDE,
         "urls": urls,
         "texts": script_texts(),
@@ -149,7 +144,7 @@ def field_card_data(request: Request, db: NamedDependency[Session]) -> Response:
     volunteer = cards.own_volunteer(db, request.user)
     if not cards.is_approved(volunteer):
         raise NotFound(_("Only an approved volunteer has a card."))
-    card = offline_card(db, _settings(request), volunteer, utcnow())
+    card = offline_card(db, settings_of(request), volunteer, utcnow())
     return Response(card, headers={"Cache-Control": "no-store"})
 
 
@@ -176,7 +171,7 @@ def service_worker(request: Request) -> Template:
 
 @get("/manifest.webmanifest", name="field_manifest", sync_to_thread=False)
 def manifest(request: Request) -> Response:
-    settings = _settings(request)
+    settings = settings_of(request)
     version = field_version()
     asset = _asset(request, version)
     reverse = request.app.route_reverse

@@ -10,14 +10,9 @@ from server.accounts.auth import partner_only
 from server.db import utcnow
 from server.i18n import _
 from server.partners import service
-from server.settings import Settings
-from server.web import is_fragment_request, render
+from server.web import is_fragment_request, render, settings_of
 
 USE_TARGET = "use-outcome"
-
-
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
 
 
 @get("/partner/scan", name="partner_scan", guards=[partner_only], sync_to_thread=True)
@@ -42,7 +37,7 @@ def partner_verify(
         }
         return render(request, "partners/scan.html", context, status_code=400)
 
-    result = service.scan(db, _settings(request), request.user, code, utcnow())
+    result = service.scan(db, settings_of(request), request.user, code, utcnow())
     db.commit()
     return render(
         request, "partners/verify.html", {"partner": partner, "result": result}
@@ -63,7 +58,7 @@ def record_benefit_use(
     try:
         context["use"] = service.record_use(
             db,
-            _settings(request),
+            settings_of(request),
             request.user,
             data.get("ref", ""),
             int(benefit_id) if benefit_id.isdigit() else 0,
